@@ -1,0 +1,47 @@
+# The README's contract: `make run` starts the platform, `make test` runs every test.
+# Both need nothing but Python 3.11; PostgreSQL and Redis are embedded unless
+# DATABASE_URL / REDIS_URL are set.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.requirements-installed
+EMBEDDED := $(PY) -m devtools.embedded --
+PYTEST_ARGS ?=
+
+.PHONY: setup run test lint migrations-check bench browser-deps messages clean-data
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(STAMP)
+
+run: setup
+	$(PY) -m devtools.run
+
+test: setup browser-deps
+	$(PY) -m ruff check .
+	DJANGO_SETTINGS_MODULE=tradeplatform.settings_test $(EMBEDDED) sh -c '\
+		$(PY) manage.py makemigrations --check --dry-run && \
+		$(PY) -m pytest $(PYTEST_ARGS)'
+
+lint: setup
+	$(PY) -m ruff check .
+
+bench: setup
+	sh devtools/ensure-debian-packages.sh wrk
+	$(EMBEDDED) $(PY) -m bench.run
+
+# Debian's chromium for the browser tests and CJK fonts for pages and PDFs (never a downloaded browser).
+browser-deps:
+	sh devtools/ensure-debian-packages.sh chromium fonts-noto-cjk
+
+messages: setup
+	$(PY) manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=.data
+	$(PY) manage.py compilemessages -l en --ignore=.venv
+
+clean-data:
+	rm -rf .data

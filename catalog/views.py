@@ -1,0 +1,28 @@
+"""Storefront pages: thin, they call selectors and render."""
+
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import get_language
+
+from catalog import selectors
+from catalog.models import Category
+
+
+def home(request):
+    return render(request, "storefront/home.html", {
+        "categories": selectors.top_categories(),
+        "products": selectors.featured_products(),
+    })
+
+
+def category(request, slug):
+    current = get_object_or_404(Category, slug=slug, is_active=True)
+    page = Paginator(selectors.products_in_category(current), 24).get_page(request.GET.get("page"))
+    return render(request, "storefront/category.html", {
+        "category": current, "page": page, "category_name": current.display_name(get_language()),
+    })
+
+
+def product(request, product_id):
+    listing = get_object_or_404(selectors.published_products(), pk=product_id)
+    return render(request, "storefront/product.html", {"product": listing})

@@ -1,0 +1,75 @@
+"""`Idempotency-Key` on POST: the same key and body replay the first response; the same key
+with another body is refused (422); a repeat while the first is still running gets 409.
+
+Keys are per caller (API key or signed-in user) and honoured for 24 hours.
+"""
+
+import hashlib
+import json
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from rest_framework.utils.encoders import JSONEncoder
+
+from core.api.errors import IdempotentReplay
+from core.errors import BusinessRuleError, Conflict
+from core.models import IdempotencyRecord
+
+HEADER = "HTTP_IDEMPOTENCY_KEY"
+
+
+def _owner(request):
+    if request.auth is not None and hasattr(request.auth, "prefix"):
+        return f"key:{request.auth.pk}"
+    return f"user:{request.user.pk}"
+
+
+def begin(request):
+    """Reserve the key for this request, or raise the stored answer. Returns the record or None."""
+    key = request.META.get(HEADER, "").strip()
+    if request.method != "POST" or not key or not request.user.is_authenticated:
+        return None
+    if len(key) > 200:
+        raise BusinessRuleError(_("Idempotency-Key 不能超过 200 个字符。"), code="idempotency_key_too_long")
+    digest = hashlib.sha256(request.method.encode() + request.path.encode() + b"\n" + request.body).hexdigest()
+    owner = _owner(request)
+    try:
+        with transaction.atomic():
+            return IdempotencyRecord.objects.create(
+                owner=owner, key=key, method=request.method, path=request.path[:300], request_hash=digest,
+            )
+    except IntegrityError:
+        existing = IdempotencyRecord.objects.get(owner=owner, key=key)
+    if existing.request_hash != digest:
+        raise BusinessRuleError(
+            _("该 Idempotency-Key 已用于内容不同的请求。"), code="idempotency_key_reused",
+        )
+    if existing.status_code is None:
+        raise Conflict(_("使用该 Idempotency-Key 的请求仍在处理中，请稍后重试。"), code="idempotency_in_progress")
+    raise IdempotentReplay(existing.status_code, existing.response_body)
+
+
+def finish(record, response):
+    """Keep the answer for replay; forget the key after a server error so a retry can run."""
+    if response.status_code >= 500:
+        IdempotencyRecord.objects.filter(pk=record.pk).delete()
+        return
+    body = json.loads(json.dumps(getattr(response, "data", None), cls=JSONEncoder))
+    IdempotencyRecord.objects.filter(pk=record.pk).update(status_code=response.status_code, response_body=body)
+
+
+class IdempotentMixin:
+    """Mix into every API view (core.api.views does it for the base classes)."""
+
+    def initial(self, request, *args, **kwargs):
+        self._idempotency_record = None
+        super().initial(request, *args, **kwargs)
+        self._idempotency_record = begin(request)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        record = getattr(self, "_idempotency_record", None)
+        if record is not None:
+            self._idempotency_record = None
+            finish(record, response)
+        return response

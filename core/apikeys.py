@@ -1,0 +1,102 @@
+"""API keys: issued to a company, shown once, stored hashed, revocable."""
+
+import hashlib
+import hmac
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core import audit
+from core.errors import BusinessRuleError
+from core.models import ApiKey
+from core.permissions import CompanyPermission
+
+KEY_PREFIX = "tp"
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@transaction.atomic
+def issue_api_key(*, company, created_by, name, scopes):
+    """Create a key for `company`; returns (ApiKey, the full key string to show once).
+
+    Scopes must come from the fixed permission set; a sub-account can only grant scopes it holds.
+    """
+    unknown = set(scopes) - set(CompanyPermission.values)
+    if unknown:
+        raise BusinessRuleError(_("未知的权限范围：%(scopes)s") % {"scopes": ", ".join(sorted(unknown))},
+                                code="unknown_scope")
+    membership = getattr(created_by, "membership", None)
+    if membership is None or membership.company_id != company.pk or not membership.is_active:
+        raise BusinessRuleError(_("只有本企业的在职成员可以创建 API 密钥。"), code="not_member")
+    if not membership.is_main and not set(scopes) <= set(membership.permissions):
+        raise BusinessRuleError(_("子账号只能授予自己拥有的权限。"), code="scope_exceeds_permissions")
+    prefix = secrets.token_hex(4)
+    secret = secrets.token_urlsafe(32)
+    key = ApiKey.objects.create(
+        company=company, created_by=created_by, name=name, prefix=prefix,
+        hashed_secret=_digest(secret), scopes=sorted(set(scopes)),
+    )
+    audit.record(actor=created_by, action="api_key.issue", subject=key, company=company,
+                 after=",".join(key.scopes))
+    return key, f"{KEY_PREFIX}_{prefix}_{secret}"
+
+
+def find_active_key(raw: str):
+    """The active key matching `raw`, or None. Compares digests in constant time."""
+    try:
+        marker, prefix, secret = raw.strip().split("_", 2)
+    except ValueError:
+        return None
+    if marker != KEY_PREFIX:
+        return None
+    key = (
+        ApiKey.objects.select_related("company", "created_by", "created_by__membership")
+        .filter(prefix=prefix, revoked_at__isnull=True)
+        .first()
+    )
+    if key is None or not hmac.compare_digest(key.hashed_secret, _digest(secret)):
+        return None
+    return key
+
+
+def key_is_usable(key) -> bool:
+    """A key works while it is not revoked and its creator is still an active member."""
+    user = key.created_by
+    membership = getattr(user, "membership", None)
+    return (
+        key.revoked_at is None
+        and user.is_active
+        and membership is not None
+        and membership.is_active
+        and membership.company_id == key.company_id
+    )
+
+
+def touch(key):
+    """Record use, at most once a minute per key so busy partners don't write on every call."""
+    now = timezone.now()
+    if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+
+
+@transaction.atomic
+def revoke_api_key(*, key, by, reason=""):
+    key = ApiKey.objects.select_for_update().get(pk=key.pk)
+    if key.revoked_at is not None:
+        return key
+    key.revoked_at = timezone.now()
+    key.save(update_fields=["revoked_at"])
+    audit.record(actor=by, action="api_key.revoke", subject=key, company=key.company,
+                 before="active", after="revoked", reason=reason)
+    return key
+
+
+def revoke_company_keys(*, company, by, reason):
+    """Revoke every key of a company (emergency freeze, deregistration)."""
+    for key in ApiKey.objects.filter(company=company, revoked_at__isnull=True):
+        revoke_api_key(key=key, by=by, reason=reason)

@@ -1,0 +1,246 @@
+"""Build the demo world (core/demo/world.py) in the database. Safe to run again: every object is
+found by its natural key first, and order history is generated only once."""
+
+import hashlib
+import random
+from datetime import timedelta
+from decimal import ROUND_CEILING, Decimal
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils import timezone
+
+from accounts import services as account_services
+from accounts.models import Company, Membership, User
+from accounts.validators import CREDIT_CODE_CHARSET, credit_code_check_char
+from catalog.models import Category, PriceTier, Product
+from catalog.pricing import unit_price_for
+from core.demo import world
+from core.demo.logins import DEMO_PASSWORD, STAFF
+from core.models import Region
+from core.money import to_money
+from orders.models import Order, OrderLine
+from orders.services import company_snapshot
+
+PROVINCE_CODES = {
+    "北京市": "110000", "天津市": "120000", "河北省": "130000", "上海市": "310000", "江苏省": "320000",
+    "浙江省": "330000", "安徽省": "340000", "福建省": "350000", "山东省": "370000", "河南省": "410000",
+    "湖北省": "420000", "湖南省": "430000", "广东省": "440000", "广西壮族自治区": "450000",
+    "重庆市": "500000", "四川省": "510000", "陕西省": "610000",
+}
+CYCLES = [14, 21, 30, 30, 45, 60]
+
+
+def demo_credit_code(slug, province):
+    """A well-formed unified social credit code (valid GB 32100 check character) for a demo company."""
+    digest = hashlib.sha256(slug.encode()).digest()
+    organisation = "".join(CREDIT_CODE_CHARSET[byte % len(CREDIT_CODE_CHARSET)] for byte in digest[:9])
+    first17 = "91" + PROVINCE_CODES.get(province, "330000") + organisation
+    return first17 + credit_code_check_char(first17)
+
+
+def min_order_value(product):
+    return product.price * product.min_order_quantity
+
+
+class DemoWorld:
+    def __init__(self, *, stdout=None, now=None):
+        self.stdout = stdout
+        self.now = now or timezone.now()
+        self.random = random.Random(2026)
+
+    def say(self, message):
+        if self.stdout is not None:
+            self.stdout.write(message)
+
+    @transaction.atomic
+    def build(self):
+        self.staff = self.build_staff()
+        self.categories = self.build_categories()
+        self.companies = self.build_companies()
+        self.products = self.build_products()
+        orders = self.build_order_history()
+        self.say(f"demo world: {len(self.companies)} companies, {len(self.products)} products, "
+                 f"{orders} orders generated, {len(self.staff)} staff")
+
+    # --- people ----------------------------------------------------------------------------
+
+    def user(self, email, name, *, is_staff=False):
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = account_services.create_user(email=email, password=DEMO_PASSWORD, full_name=name,
+                                                is_staff=is_staff, email_verified=True)
+        return user
+
+    def build_staff(self):
+        staff = []
+        for email, name, role in STAFF:
+            user = self.user(email, name, is_staff=True)
+            user.groups.add(Group.objects.get(name=role))
+            if role == "administrator" and not user.is_superuser:
+                user.is_superuser = True
+                user.save(update_fields=["is_superuser"])
+            staff.append(user)
+        return staff
+
+    # --- catalogue ---------------------------------------------------------------------------
+
+    def build_categories(self):
+        categories = {}
+        for position, (slug, name, name_en, children) in enumerate(world.CATEGORIES, start=1):
+            root, _ = Category.objects.update_or_create(
+                slug=slug, defaults={"name": name, "name_en": name_en, "parent": None, "position": position * 10},
+            )
+            categories[slug] = root
+            for child_position, (child_slug, child_name, child_en) in enumerate(children, start=1):
+                categories[child_slug], _ = Category.objects.update_or_create(
+                    slug=child_slug,
+                    defaults={"name": child_name, "name_en": child_en, "parent": root, "position": child_position},
+                )
+        return categories
+
+    # --- companies ---------------------------------------------------------------------------
+
+    def build_companies(self):
+        admin = self.staff[0]
+        companies = {}
+        for slug, name, province_name, city_name, role, years, capital, legal_rep, _volume in world.COMPANIES:
+            province = Region.objects.get(level=Region.Level.PROVINCE, name=province_name)
+            city = Region.objects.get(province=province, name=city_name)
+            code = demo_credit_code(slug, province_name)
+            company = Company.objects.filter(unified_social_credit_code=code).first()
+            if company is None:
+                main = self.user(f"main@{slug}.example.cn", f"{legal_rep}")
+                company = account_services.register_company(
+                    name=name, main_user=main, unified_social_credit_code=code, province=province, city=city,
+                    legal_representative=legal_rep, registered_capital=Decimal(capital) * 10000,
+                    established_on=(self.now - timedelta(days=365 * (years + 3))).date(),
+                    contact_name=legal_rep, contact_phone=f"1{self.random.randint(3000000000, 8999999999)}",
+                    short_name=name[2:6],
+                )
+                joined = self.now - timedelta(days=max(30, int(365 * years) + self.random.randint(0, 120)))
+                Company.objects.filter(pk=company.pk).update(created_at=joined)
+                if role in {"seller", "buyer", "both"}:
+                    account_services.mark_verified(company=company, by=admin, reason="演示数据：资料齐全")
+                    Company.objects.filter(pk=company.pk).update(verified_at=joined + timedelta(days=2))
+                elif role == "pending":
+                    Company.objects.filter(pk=company.pk).update(verification=Company.Verification.PENDING)
+                company.refresh_from_db()
+            companies[slug] = company
+            for local, person, title, permissions in world.SUB_ACCOUNTS.get(slug, []):
+                user = self.user(f"{local}@{slug}.example.cn", person)
+                if not Membership.objects.filter(user=user).exists():
+                    account_services.add_member(company=company, user=user, permissions=permissions,
+                                                by=company.memberships.get(is_main=True).user, job_title=title)
+        return companies
+
+    # --- products ---------------------------------------------------------------------------
+
+    def build_products(self):
+        products = []
+        for seller_slug, listings in world.PRODUCTS.items():
+            seller = self.companies[seller_slug]
+            for index, (category, title, unit, price, moq, attributes, tiers) in enumerate(listings):
+                product, created = Product.objects.get_or_create(
+                    seller=seller, title=title,
+                    defaults={
+                        "category": self.categories[category], "unit": unit, "price": Decimal(price),
+                        "min_order_quantity": Decimal(moq), "attributes": attributes,
+                        "warehouse_region": seller.city, "status": Product.Status.PUBLISHED,
+                        "published_at": seller.created_at + timedelta(days=10 + index),
+                        "is_featured": index == 0,
+                        "description": (f"{title}。{seller.name}直供，{seller.city}仓库发货，"
+                                        "支持对公转账与增值税专用发票。"),
+                    },
+                )
+                if created:
+                    PriceTier.objects.bulk_create(
+                        PriceTier(product=product, min_quantity=Decimal(q), unit_price=Decimal(p)) for q, p in tiers
+                    )
+                products.append(product)
+        return products
+
+    # --- a year of orders ------------------------------------------------------------------
+
+    def build_order_history(self):
+        buyers = [self.companies[slug] for slug in world.BUYER_BASKETS]
+        if Order.objects.filter(buyer__in=buyers).exists():
+            return 0
+        by_category = {}
+        for product in Product.objects.prefetch_related("price_tiers").select_related("category", "seller"):
+            by_category.setdefault(product.category.slug, []).append(product)
+        volumes = {slug: volume for slug, *_rest, volume in world.COMPANIES}
+        orders, lines = [], []
+        sequence = 0
+        for buyer_slug, basket in world.BUYER_BASKETS.items():
+            buyer = self.companies[buyer_slug]
+            placed_by = buyer.memberships.get(is_main=True).user
+            streams = []
+            share = Decimal(volumes[buyer_slug]) / len(basket)
+            for category in basket:
+                candidates = [p for p in by_category.get(category, []) if p.seller_id != buyer.pk]
+                affordable = [p for p in candidates if min_order_value(p) <= share]
+                if affordable or candidates:
+                    chosen = self.random.choice(affordable) if affordable else min(candidates, key=min_order_value)
+                    streams.append((chosen, self.random.choice(CYCLES)))
+            for product, cycle in streams:
+                # As many orders as the cycle allows, but none below the minimum order.
+                count = max(1, min(365 // cycle, int(share / min_order_value(product))))
+                cycle = 365 // count
+                per_order = share / count
+                day = self.random.randint(1, cycle)
+                while day <= 365:
+                    placed = self.business_time(self.now - timedelta(days=365 - day))
+                    if placed > self.now:
+                        break
+                    quantity = self.quantity_for(product, per_order * Decimal(self.random.randint(80, 120)) / 100)
+                    unit_price = unit_price_for(product, quantity, tiers=list(product.price_tiers.all()))
+                    amount = to_money(unit_price * quantity)
+                    sequence += 1
+                    order = Order(
+                        number=f"PO{timezone.localtime(placed):%Y%m%d}{sequence:05d}", buyer=buyer,
+                        seller=product.seller, total=amount, placed_at=placed,
+                        placed_by=placed_by,
+                        buyer_snapshot=company_snapshot(buyer), seller_snapshot=company_snapshot(product.seller),
+                        **self.lifecycle(placed),
+                    )
+                    orders.append(order)
+                    lines.append(OrderLine(
+                        order=order, product=product, category=product.category, title=product.title,
+                        unit=product.get_unit_display(), quantity=quantity, unit_price=unit_price, amount=amount,
+                    ))
+                    day += cycle + self.random.randint(-3, 3)
+        Order.objects.bulk_create(orders, batch_size=500)
+        OrderLine.objects.bulk_create(lines, batch_size=500)
+        return len(orders)
+
+    def business_time(self, moment):
+        local = timezone.localtime(moment)
+        return local.replace(hour=self.random.randint(9, 17), minute=self.random.randint(0, 59), second=0,
+                             microsecond=0)
+
+    def quantity_for(self, product, amount):
+        """Whole units (tons, cases…) worth about `amount`, never below the minimum order."""
+        quantity = (amount / product.price).quantize(Decimal("1"), rounding=ROUND_CEILING)
+        return max(quantity, product.min_order_quantity)
+
+    def lifecycle(self, placed):
+        """Status and timestamps that fit the order's age."""
+        age = (self.now - placed).days
+        paid = placed + timedelta(hours=self.random.randint(4, 60))
+        done = placed + timedelta(days=self.random.randint(7, 12))
+        if age > 15:
+            roll = self.random.random()
+            if roll < 0.03:
+                return {"status": Order.Status.CANCELLED}
+            if roll < 0.05:
+                return {"status": Order.Status.REFUNDED, "paid_at": paid}
+            return {"status": Order.Status.COMPLETED, "paid_at": paid, "completed_at": done}
+        if age <= 2:
+            return {"status": Order.Status.PENDING_PAYMENT}
+        if age <= 5:
+            return {"status": Order.Status.PAID, "paid_at": paid}
+        if age <= 9:
+            return {"status": Order.Status.SHIPPED, "paid_at": paid}
+        return {"status": Order.Status.RECEIVED, "paid_at": paid}
+

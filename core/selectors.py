@@ -1,0 +1,40 @@
+from django.db.models import Q
+
+from core.models import AuditEvent, Notification, Region
+
+
+def provinces():
+    return Region.objects.filter(level=Region.Level.PROVINCE).order_by("position")
+
+
+def cities_of(province_id):
+    return Region.objects.filter(province_id=province_id, level=Region.Level.CITY).order_by("position")
+
+
+def audit_events(*, company=None, actor=None, action="", text="", since=None, until=None):
+    """Audit rows, newest first, filtered the way staff and main accounts search them."""
+    events = AuditEvent.objects.select_related("company", "api_key", "subject_type")
+    if company is not None:
+        events = events.filter(company=company)
+    if actor is not None:
+        events = events.filter(actor=actor)
+    if action:
+        events = events.filter(action__startswith=action)
+    if text:
+        events = events.filter(
+            Q(subject_repr__icontains=text) | Q(actor_label__icontains=text) | Q(company__name__icontains=text)
+            | Q(reason__icontains=text) | Q(subject_id=text)
+        )
+    if since:
+        events = events.filter(occurred_at__date__gte=since)
+    if until:
+        events = events.filter(occurred_at__date__lte=until)
+    return events.order_by("-occurred_at", "-id")
+
+
+def inbox(*, user):
+    return Notification.objects.filter(recipient=user).order_by("-created_at", "-id")
+
+
+def unread_count(*, user):
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()

@@ -1,0 +1,54 @@
+from decimal import Decimal
+
+from django import template
+from django.utils import timezone
+
+from core.money import format_cny
+
+register = template.Library()
+
+
+@register.filter
+def cny(value):
+    """{{ order.total|cny }} → ¥1,234.50"""
+    if value is None or value == "":
+        return "—"
+    return format_cny(value)
+
+
+@register.filter
+def local(value, fmt="%Y-%m-%d %H:%M"):
+    """A datetime in Asia/Shanghai, as Chinese business users write it."""
+    if not value:
+        return "—"
+    return timezone.localtime(value).strftime(fmt)
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes):
+    """The current query string with some parameters replaced (pagination links keep filters)."""
+    params = context["request"].GET.copy()
+    for key, value in changes.items():
+        params[key] = value
+    return params.urlencode()
+
+
+@register.filter
+def permission_label(code):
+    """A company permission / API scope code as its translated name ("products" → 商品管理)."""
+    from core.permissions import CompanyPermission
+
+    try:
+        return CompanyPermission(code).label
+    except ValueError:
+        return code
+
+
+@register.filter
+def qty(value):
+    """A quantity without trailing zeros: 10.000 → 10, 100.500 → 100.5, 1234 → 1,234."""
+    if value is None or value == "":
+        return "—"
+    normalized = Decimal(value).normalize()
+    whole = normalized == normalized.to_integral()
+    return f"{normalized:,.0f}" if whole else f"{normalized:,f}"

@@ -1,0 +1,36 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from core.views import healthz, ping
+
+api_v1 = [
+    path("", include("core.api.urls")),
+    path("", include("accounts.api_urls")),
+    path("", include("catalog.api_urls")),
+    path("", include("orders.api_urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("ping", ping, name="ping"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("api/v1/", include(api_v1)),
+    path("backoffice/", include("core.backoffice_urls")),
+    path("backoffice/accounts/", include("accounts.backoffice_urls")),
+    path("member/orders/", include("orders.member_urls")),
+    path("member/", include("accounts.member_urls")),
+    path("merchant/", include("catalog.merchant_urls")),
+    path("", include("core.urls")),
+    path("", include("catalog.storefront_urls")),
+]
+
+admin.site.site_header = settings.PLATFORM_NAME
+admin.site.site_title = settings.PLATFORM_NAME
