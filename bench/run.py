@@ -2,6 +2,9 @@
 second process at 32 connections. Prints one JSON summary: requests/s, p50 and p99 per page and
 each page's ratio to the bare framework view (/ping).
 
+Storefront pages are measured for anonymous visitors (served from the catalogue page cache)
+and for a signed-in member (rendered on every request).
+
 Run through devtools.embedded (the Makefile does) so DATABASE_URL and REDIS_URL are set.
 Add pages here as issues add them.
 """
@@ -43,11 +46,16 @@ def prepare(env):
         "c = Company.objects.get(name='上海东方包装制品有限公司');"
         "k, raw = apikeys.issue_api_key(company=c, created_by=c.memberships.get(is_main=True).user,"
         " name='bench', scopes=['purchasing']);"
-        "print(p.pk, p.category.parent.slug, raw)"
+        "from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY;"
+        "from django.contrib.sessions.backends.db import SessionStore;"
+        "u = c.memberships.get(is_main=True).user; s = SessionStore();"
+        "s[SESSION_KEY] = str(u.pk); s[BACKEND_SESSION_KEY] = 'django.contrib.auth.backends.ModelBackend';"
+        "s[HASH_SESSION_KEY] = u.get_session_auth_hash(); s.create();"
+        "print(p.pk, p.category.parent.slug, raw, s.session_key)"
     )
     output = subprocess.run([sys.executable, "manage.py", "shell", "-c", script], cwd=ROOT, env=env, check=True,
                             capture_output=True, text=True).stdout.split()
-    return output[-3], output[-2], output[-1]
+    return output[-4:]
 
 
 def wait_until_up(url, seconds=30):
@@ -66,8 +74,8 @@ def to_ms(value):
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
-def measure(url, headers=()):
-    command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "--latency", "--timeout", "5s"]
+def measure(url, headers=(), duration=DURATION):
+    command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{duration}", "--latency", "--timeout", "5s"]
     for header in headers:
         command += ["-H", header]
     output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
@@ -94,7 +102,7 @@ def main():
         "LOG_LEVEL": "WARNING",
         "API_KEY_RATE": "1000000/min",
     }
-    product_id, category_slug, api_key = prepare(env)
+    product_id, category_slug, api_key, session_key = prepare(env)
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "tradeplatform.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2",
@@ -103,17 +111,20 @@ def main():
     try:
         wait_until_up(f"{base}/ping")
         api_headers = [f"Authorization: Api-Key {api_key}"]
+        member_headers = [f"Cookie: sessionid={session_key}"]
         pages = {
             "bare_view": (f"{base}/ping", ()),
             "storefront_home": (f"{base}/", ()),
             "storefront_list": (f"{base}/c/{category_slug}/", ()),
+            # A signed-in member: no page cache, the whole page is rendered per request.
+            "storefront_list_member": (f"{base}/c/{category_slug}/", member_headers),
             "product_page": (f"{base}/p/{product_id}/", ()),
             "api_list": (f"{base}/api/v1/products/", api_headers),
             "api_orders": (f"{base}/api/v1/orders/", api_headers),
         }
         results = {}
-        measure(pages["bare_view"][0])  # warm-up: connections, imports, caches
         for name, (url, headers) in pages.items():
+            measure(url, headers, duration="2s")  # warm-up: connections, imports, caches
             results[name] = measure(url, headers)
             print(f"[bench] {name}: {results[name]}", file=sys.stderr, flush=True)
         ceiling = results["bare_view"]["requests_per_second"]

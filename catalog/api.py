@@ -1,9 +1,13 @@
+from django.core.cache import cache
+from django.http import HttpResponse
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 
 from catalog import selectors
 from catalog.models import Category, Product
 from core.api.views import ApiListView, ApiRetrieveView
+from core.cache import PUBLIC_PAGE_TIMEOUT, versioned_key
 
 
 class CategoryOutput(serializers.ModelSerializer):
@@ -45,6 +49,16 @@ class ProductListView(ApiListView):
 
     serializer_class = ProductOutput
     permission_classes = [IsAuthenticated]
+
+    def list(self, request, *args, **kwargs):
+        # The published catalogue is the same for every caller: keep each page as rendered JSON
+        # until the catalogue changes (core.cache bumps the version on commit).
+        key = versioned_key("catalog", "api-products", request.get_host(), request.GET.urlencode())
+        body = cache.get(key)
+        if body is None:
+            body = JSONRenderer().render(super().list(request, *args, **kwargs).data)
+            cache.set(key, body, PUBLIC_PAGE_TIMEOUT)
+        return HttpResponse(body, content_type="application/json")
 
     def get_queryset(self):
         slug = self.request.query_params.get("category")

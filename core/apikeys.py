@@ -4,10 +4,11 @@ import hashlib
 import hmac
 import secrets
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import Membership, User
 from core import audit
 from core.errors import BusinessRuleError
 from core.models import ApiKey
@@ -47,21 +48,56 @@ def issue_api_key(*, company, created_by, name, scopes):
 
 
 def find_active_key(raw: str):
-    """The active key matching `raw`, or None. Compares digests in constant time."""
+    """The active key matching `raw` with its creator and membership loaded, or None.
+
+    Every partner request runs this, so it is one SQL statement built from the models' own
+    field lists: Django's compilation of the equivalent select_related query cost ten times what
+    PostgreSQL needs to answer it. Digests are compared in constant time.
+    """
     try:
         marker, prefix, secret = raw.strip().split("_", 2)
     except ValueError:
         return None
     if marker != KEY_PREFIX:
         return None
-    key = (
-        ApiKey.objects.select_related("company", "created_by", "created_by__membership")
-        .filter(prefix=prefix, revoked_at__isnull=True)
-        .first()
-    )
-    if key is None or not hmac.compare_digest(key.hashed_secret, _digest(secret)):
+    row = _fetch_key_row(prefix)
+    if row is None:
+        return None
+    key = _instance(ApiKey, row, 0)
+    user = _instance(User, row, len(_fields(ApiKey)))
+    membership_values = row[len(_fields(ApiKey)) + len(_fields(User)):]
+    membership = _instance(Membership, membership_values, 0) if membership_values[0] is not None else None
+    ApiKey._meta.get_field("created_by").set_cached_value(key, user)
+    User._meta.get_field("membership").set_cached_value(user, membership)
+    if not hmac.compare_digest(key.hashed_secret, _digest(secret)):
         return None
     return key
+
+
+def _fields(model):
+    return model._meta.concrete_fields
+
+
+def _instance(model, values, start):
+    fields = _fields(model)
+    return model.from_db(connection.alias, [field.attname for field in fields], values[start:start + len(fields)])
+
+
+def _fetch_key_row(prefix):
+    def columns(model, alias):
+        return ", ".join(f'{alias}."{field.column}"' for field in _fields(model))
+
+    # Identifiers come from model metadata; the only value is a bound parameter.
+    sql = (
+        f"SELECT {columns(ApiKey, 'k')}, {columns(User, 'u')}, {columns(Membership, 'm')} "  # noqa: S608
+        f'FROM "{ApiKey._meta.db_table}" k '
+        f'JOIN "{User._meta.db_table}" u ON u."id" = k."created_by_id" '
+        f'LEFT JOIN "{Membership._meta.db_table}" m ON m."user_id" = u."id" '
+        'WHERE k."prefix" = %s AND k."revoked_at" IS NULL'
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [prefix])
+        return cursor.fetchone()
 
 
 def key_is_usable(key) -> bool:

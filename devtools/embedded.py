@@ -32,7 +32,8 @@ def log(message):
 def start_postgres():
     """Start (or find running) the embedded PostgreSQL; return a DATABASE_URL for it."""
     runtime = DATA / "run"
-    runtime.mkdir(parents=True, exist_ok=True)
+    runtime.mkdir(mode=0o700, parents=True, exist_ok=True)
+    runtime.chmod(0o700)
     os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime))  # pgserver keeps its lock file there
     import pgserver  # imported here: production images don't need it
 

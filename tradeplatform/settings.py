@@ -123,7 +123,7 @@ def _redis_db_url(url, offset):
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "core.cache_backend.RedisCache",
         "LOCATION": _redis_db_url(REDIS_URL, 1),
         "KEY_PREFIX": "tp",
     }

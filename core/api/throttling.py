@@ -1,8 +1,15 @@
+import time
+
+from django.core.cache import cache
 from rest_framework.throttling import SimpleRateThrottle
 
 
 class ApiKeyRateThrottle(SimpleRateThrottle):
-    """Requests per key (or per signed-in user, or per IP for anonymous callers)."""
+    """Requests per key (or per signed-in user, or per IP for anonymous callers).
+
+    A fixed window counted with one atomic INCR per request, instead of DRF's default sliding
+    log (a read and a write of the whole request history on every call).
+    """
 
     scope = "api_key"
 
@@ -14,3 +21,20 @@ class ApiKeyRateThrottle(SimpleRateThrottle):
         else:
             ident = f"ip:{self.get_ident(request)}"
         return self.cache_format % {"scope": self.scope, "ident": ident}
+
+    def allow_request(self, request, view):
+        if self.rate is None:
+            return True
+        key = self.get_cache_key(request, view)
+        if key is None:
+            return True
+        self.window_start = int(time.time()) // self.duration * self.duration
+        window_key = f"{key}:{self.window_start}"
+        try:
+            count = cache.incr(window_key)
+        except ValueError:  # first request of the window
+            count = 1 if cache.add(window_key, 1, self.duration + 1) else cache.incr(window_key)
+        return count <= self.num_requests
+
+    def wait(self):
+        return max(0, self.window_start + self.duration - time.time())

@@ -116,7 +116,7 @@ def test_validation_errors_use_the_error_format(buyer):
 
 
 def test_throttling_is_per_key(buyer, monkeypatch):
-    monkeypatch.setattr(ApiKeyRateThrottle, "THROTTLE_RATES", {"api_key": "3/min"})
+    monkeypatch.setattr(ApiKeyRateThrottle, "THROTTLE_RATES", {"api_key": "3/day"})
     throttled, other = api(key_for(buyer)), api(key_for(buyer))
     statuses = [throttled.get("/api/v1/me/").status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]

@@ -19,11 +19,17 @@ def test_storefront_home_is_chinese_by_default_even_for_english_browsers(client)
 
 
 def test_language_switcher_turns_pages_english(client):
-    response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
-    assert response.status_code == 302
+    response = client.get("/language/", {"language": "en", "next": "/c/pulp/"})
+    assert (response.status_code, response["Location"]) == (302, "/c/pulp/")
     response = client.get("/")
     assert html_lang(response) == "en"
     assert "Sign in" in response.content.decode() or "Log in" in response.content.decode()
+
+
+def test_language_switcher_refuses_foreign_redirects_and_unknown_languages(client):
+    response = client.get("/language/", {"language": "fr", "next": "https://evil.example.com/"})
+    assert response["Location"] == "/"
+    assert html_lang(client.get("/")) == "zh-hans"
 
 
 @pytest.mark.parametrize("url", ["/member/", "/member/orders/", "/member/api-keys/", "/merchant/", "/inbox/"])
