@@ -49,7 +49,7 @@ def prepare(env):
         "from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY;"
         "from django.contrib.sessions.backends.db import SessionStore;"
         "u = c.memberships.get(is_main=True).user; s = SessionStore();"
-        "s[SESSION_KEY] = str(u.pk); s[BACKEND_SESSION_KEY] = 'django.contrib.auth.backends.ModelBackend';"
+        "s[SESSION_KEY] = str(u.pk); s[BACKEND_SESSION_KEY] = 'accounts.backends.AuthenticationBackend';"
         "s[HASH_SESSION_KEY] = u.get_session_auth_hash(); s.create();"
         "print(p.pk, p.category.parent.slug, raw, s.session_key)"
     )

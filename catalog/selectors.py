@@ -1,6 +1,8 @@
+from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q
 
 from catalog.models import Category, PriceTier, Product
+from core.cache import PUBLIC_PAGE_TIMEOUT, versioned_key
 
 
 def _with_listing_relations(products):
@@ -25,12 +27,24 @@ def top_categories():
     )
 
 
+def _children_by_parent():
+    """{parent id: [child ids]} for the whole tree, cached until the catalogue changes."""
+    key = versioned_key("catalog", "category-children")
+    tree = cache.get(key)
+    if tree is None:
+        tree = {}
+        for pk, parent_id in Category.objects.order_by("position", "id").values_list("pk", "parent_id"):
+            tree.setdefault(parent_id, []).append(pk)
+        cache.set(key, tree, PUBLIC_PAGE_TIMEOUT)
+    return tree
+
+
 def category_with_descendants(category):
-    """The category's own id and those of its children (the tree is two levels deep in practice)."""
-    ids = [category.pk]
-    frontier = [category.pk]
+    """The category's own id and those of all categories below it."""
+    tree = _children_by_parent()
+    ids, frontier = [category.pk], [category.pk]
     while frontier:
-        frontier = list(Category.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
+        frontier = [child for parent in frontier for child in tree.get(parent, [])]
         ids.extend(frontier)
     return ids
 
