@@ -12,9 +12,16 @@ class AccountsConfig(AppConfig):
         from core.permissions import StaffRole
 
         register_queue(
-            key="verification",
-            label=_("待审核的企业认证"),
-            url_name="backoffice-accounts:companies",
-            count=lambda: selectors.companies_awaiting_review().count(),
+            key="applications",
+            label=_("待审核的认证与变更申请"),
+            url_name="backoffice-accounts:reviews",
+            count=lambda: selectors.pending_applications().count(),
+            roles=(StaffRole.REVIEWER, StaffRole.CUSTOMER_SERVICE),
+        )
+        register_queue(
+            key="unfreeze",
+            label=_("待审核的解冻申请"),
+            url_name="backoffice-accounts:reviews",
+            count=lambda: selectors.unfreeze_requests().count(),
             roles=(StaffRole.REVIEWER, StaffRole.CUSTOMER_SERVICE),
         )

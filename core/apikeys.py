@@ -8,7 +8,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Membership, User
+from accounts.models import Company, Membership, User
 from core import audit
 from core.errors import BusinessRuleError
 from core.models import ApiKey
@@ -31,6 +31,8 @@ def issue_api_key(*, company, created_by, name, scopes):
     if unknown:
         raise BusinessRuleError(_("未知的权限范围：%(scopes)s") % {"scopes": ", ".join(sorted(unknown))},
                                 code="unknown_scope")
+    if company.status in {Company.Status.FROZEN, Company.Status.DEREGISTERED}:
+        raise BusinessRuleError(_("企业账户已冻结或注销，不能创建 API 密钥。"), code=f"company_{company.status}")
     membership = getattr(created_by, "membership", None)
     if membership is None or membership.company_id != company.pk or not membership.is_active:
         raise BusinessRuleError(_("只有本企业的在职成员可以创建 API 密钥。"), code="not_member")

@@ -71,7 +71,7 @@ def audit_log(request):
     }
     events = selectors.audit_events(**filters)
     if request.GET.get("format") == "csv":
-        return _audit_csv(events)
+        return audit_csv_response(events)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     return render(request, "backoffice/audit_log.html", {"page": page, "filters": filters,
                                                          "query": request.GET.urlencode()})
@@ -82,7 +82,8 @@ class _Echo:
         return value
 
 
-def _audit_csv(events):
+def audit_csv_response(events, filename="audit-log.csv"):
+    """Stream audit rows as CSV (UTF-8 with BOM, so Excel shows the Chinese correctly)."""
     writer = csv.writer(_Echo())
     header = [_("时间"), _("操作人"), _("企业"), _("动作"), _("对象"), _("变更前"), _("变更后"), _("原因"), _("来源")]
 
@@ -96,6 +97,6 @@ def _audit_csv(events):
             ])
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

@@ -41,6 +41,13 @@ def switch_language(request):
     return response
 
 
+def region_cities(request):
+    """<option>s of a province's cities, for the dependent city select (htmx)."""
+    province = request.GET.get("province", "")
+    cities = selectors.cities_of(int(province)) if province.isdigit() else []
+    return render(request, "core/region_options.html", {"cities": cities})
+
+
 @login_required
 def after_login(request):
     """Staff land in the back office; members in the member centre."""

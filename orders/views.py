@@ -1,28 +1,29 @@
-"""Member-centre order pages. The orders issue adds checkout, payment, shipping and refunds."""
+"""Member-centre purchase orders (采购订单). The orders issue adds checkout, payment, shipping and
+refunds; sales orders live in the merchant back end."""
 
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
-from accounts.selectors import company_of
+from accounts.access import member_page
+from core.permissions import CompanyPermission
 from orders import selectors
 from orders.models import Order
 
 
-@login_required
+@member_page(permission=CompanyPermission.PURCHASING)
 def order_list(request):
-    company = company_of(request.user)
+    company = request.user.membership.company
     status = request.GET.get("status", "")
-    orders = selectors.orders_for_company(company=company, status=status) if company else Order.objects.none()
     return render(request, "member/orders.html", {
-        "page": Paginator(orders, 20).get_page(request.GET.get("page")),
+        "page": Paginator(selectors.orders_for_company(company=company, status=status, side="buyer"), 20).get_page(
+            request.GET.get("page")),
         "company": company, "status": status, "status_choices": Order.Status.choices,
     })
 
 
-@login_required
+@member_page(permission=CompanyPermission.PURCHASING)
 def order_detail(request, number):
-    company = company_of(request.user)
-    orders = selectors.orders_for_company(company=company) if company else Order.objects.none()
-    order = get_object_or_404(orders.prefetch_related("lines"), number=number)
+    company = request.user.membership.company
+    order = get_object_or_404(selectors.orders_for_company(company=company, side="buyer").prefetch_related(
+        "lines"), number=number)
     return render(request, "member/order_detail.html", {"order": order, "company": company})

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts import views as account_views
 from core.views import healthz, ping
 
 api_v1 = [
@@ -27,6 +28,7 @@ urlpatterns = [
     path("member/orders/", include("orders.member_urls")),
     path("member/", include("accounts.member_urls")),
     path("merchant/", include("catalog.merchant_urls")),
+    path("help/accounts/", account_views.help_accounts, name="help-accounts"),
     path("", include("core.urls")),
     path("", include("catalog.storefront_urls")),
 ]

@@ -26,7 +26,11 @@ class IsCompanyMember(permissions.BasePermission):
     message = _("此接口仅对企业会员开放。")
 
     def has_permission(self, request, view):
-        return caller_company(request) is not None
+        company = caller_company(request)
+        if company is not None and company.status in ("frozen", "deregistered"):
+            self.message = _("企业账户已冻结或注销，所有操作已暂停。")
+            return False
+        return company is not None
 
 
 class HasCompanyPermission(permissions.BasePermission):

@@ -7,12 +7,13 @@ from datetime import timedelta
 from decimal import ROUND_CEILING, Decimal
 
 from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
 from accounts import services as account_services
-from accounts.models import Company, Membership, User
-from accounts.validators import CREDIT_CODE_CHARSET, credit_code_check_char
+from accounts.models import Company, CompanyDocument, FreezeRecord, Membership, User
+from accounts.validators import CREDIT_CODE_CHARSET, credit_code_check_char, id_number_check_char
 from catalog.models import Category, PriceTier, Product
 from catalog.pricing import unit_price_for
 from core.demo import world
@@ -39,6 +40,39 @@ def demo_credit_code(slug, province):
     return first17 + credit_code_check_char(first17)
 
 
+def demo_id_number(slug):
+    """A well-formed resident ID number (valid GB 11643 check digit) for a demo legal representative."""
+    digest = int(hashlib.sha256(slug.encode()).hexdigest(), 16)
+    first17 = f"330106{1960 + digest % 30}{1 + digest % 12:02d}{1 + digest % 28:02d}{digest % 1000:03d}"
+    return first17 + id_number_check_char(first17)
+
+
+_licence_cache = {}
+
+
+def licence_details(company):
+    return {"name": company.name, "unified_social_credit_code": company.unified_social_credit_code,
+            "legal_representative": company.legal_representative}
+
+
+def demo_licence(details, title="营业执照（演示）"):
+    """A document scan for the demo world: a real PDF with Chinese text (weasyprint)."""
+    key = (title, details["name"], details["unified_social_credit_code"])
+    if key not in _licence_cache:
+        from weasyprint import HTML
+
+        html = (
+            "<html><body style='font-family: \"Noto Sans CJK SC\", sans-serif; padding: 40px'>"
+            f"<h1 style='text-align:center;color:#b91c1c'>{title}</h1>"
+            f"<p>统一社会信用代码：{details['unified_social_credit_code']}</p>"
+            f"<p>名称：{details['name']}</p><p>法定代表人：{details['legal_representative']}</p>"
+            "<p>类型：有限责任公司</p><p>经营范围：纸浆、纸制品、包装材料的销售。</p>"
+            "<p style='margin-top:60px;color:#888'>本文件由演示数据生成，仅用于平台演示。</p></body></html>"
+        )
+        _licence_cache[key] = HTML(string=html).write_pdf()
+    return ContentFile(_licence_cache[key], name="营业执照.pdf")
+
+
 def min_order_value(product):
     return product.price * product.min_order_quantity
 
@@ -60,6 +94,7 @@ class DemoWorld:
         self.companies = self.build_companies()
         self.products = self.build_products()
         orders = self.build_order_history()
+        self.build_special_statuses()
         self.say(f"demo world: {len(self.companies)} companies, {len(self.products)} products, "
                  f"{orders} orders generated, {len(self.staff)} staff")
 
@@ -102,7 +137,6 @@ class DemoWorld:
     # --- companies ---------------------------------------------------------------------------
 
     def build_companies(self):
-        admin = self.staff[0]
         companies = {}
         for slug, name, province_name, city_name, role, years, capital, legal_rep, _volume in world.COMPANIES:
             province = Region.objects.get(level=Region.Level.PROVINCE, name=province_name)
@@ -111,20 +145,28 @@ class DemoWorld:
             company = Company.objects.filter(unified_social_credit_code=code).first()
             if company is None:
                 main = self.user(f"main@{slug}.example.cn", f"{legal_rep}")
-                company = account_services.register_company(
-                    name=name, main_user=main, unified_social_credit_code=code, province=province, city=city,
-                    legal_representative=legal_rep, registered_capital=Decimal(capital) * 10000,
-                    established_on=(self.now - timedelta(days=365 * (years + 3))).date(),
-                    contact_name=legal_rep, contact_phone=f"1{self.random.randint(3000000000, 8999999999)}",
-                    short_name=name[2:6],
-                )
+                details = {
+                    "name": name, "unified_social_credit_code": code, "province": province, "city": city,
+                    "legal_representative": legal_rep, "legal_representative_id_number": demo_id_number(slug),
+                    "contact_name": legal_rep, "contact_phone": f"1{self.random.randint(3000000000, 8999999999)}",
+                    "contact_email": main.email, "taxpayer_type": Company.TaxpayerType.GENERAL,
+                    "invoice_title": name, "tax_number": code, "invoice_address": f"{province_name}{city_name}",
+                    "invoice_phone": "0571-88886666", "bank_name": "中国工商银行",
+                    "bank_account": "1202021009100" + code[-6:],
+                }
+                if role in {"pending", "rejected"}:
+                    company = self.apply(main, details, rejected=role == "rejected")
+                else:
+                    company = account_services.register_company(
+                        main_user=main, status=Company.Status.VERIFIED, short_name=name[2:6],
+                        registered_capital=Decimal(capital) * 10000,
+                        established_on=(self.now - timedelta(days=365 * (years + 3))).date(),
+                        **{key: value for key, value in details.items() if key != "name"}, name=name,
+                    )
                 joined = self.now - timedelta(days=max(30, int(365 * years) + self.random.randint(0, 120)))
-                Company.objects.filter(pk=company.pk).update(created_at=joined)
-                if role in {"seller", "buyer", "both"}:
-                    account_services.mark_verified(company=company, by=admin, reason="演示数据：资料齐全")
-                    Company.objects.filter(pk=company.pk).update(verified_at=joined + timedelta(days=2))
-                elif role == "pending":
-                    Company.objects.filter(pk=company.pk).update(verification=Company.Verification.PENDING)
+                Company.objects.filter(pk=company.pk).update(
+                    created_at=joined, verified_at=joined + timedelta(days=2) if company.is_verified else None,
+                )
                 company.refresh_from_db()
             companies[slug] = company
             for local, person, title, permissions in world.SUB_ACCOUNTS.get(slug, []):
@@ -133,6 +175,39 @@ class DemoWorld:
                     account_services.add_member(company=company, user=user, permissions=permissions,
                                                 by=company.memberships.get(is_main=True).user, job_title=title)
         return companies
+
+    def apply(self, main, details, *, rejected):
+        """Applicants go through the real form's service, with a generated licence scan."""
+        application = account_services.apply_for_verification(
+            user=main, details=details, documents={CompanyDocument.Kind.BUSINESS_LICENCE: [demo_licence(details)]},
+        )
+        if rejected:
+            account_services.review_application(
+                application_id=application.pk, reviewer=self.staff[1], approve=False,
+                reason="营业执照照片不清晰，且企业名称与执照不一致，请重新上传清晰的营业执照原件扫描件。",
+            )
+        return application.company
+
+    def build_special_statuses(self):
+        """A frozen company and one with a change under review, so staff have something to look at."""
+        frozen, changing = self.companies[world.FROZEN], self.companies[world.CHANGE_PENDING]
+        if frozen.status == Company.Status.VERIFIED:
+            account_services.freeze_company(
+                company=frozen, by=self.staff[2], channel=FreezeRecord.Channel.CUSTOMER_SERVICE,
+                reason="企业来电称主账号密码泄露，疑似被盗用，已核验营业执照与法定代表人身份证。",
+                proofs={
+                    CompanyDocument.Kind.BUSINESS_LICENCE: [demo_licence(licence_details(frozen))],
+                    CompanyDocument.Kind.LEGAL_REPRESENTATIVE_ID: [demo_licence(licence_details(frozen),
+                                                                                title="法定代表人身份证（演示）")],
+                },
+            )
+        if changing.status == Company.Status.VERIFIED:
+            new_name = changing.name.replace("有限公司", "集团有限公司")
+            account_services.request_company_change(
+                user=changing.memberships.get(is_main=True).user, changes={"name": new_name},
+                documents={CompanyDocument.Kind.BUSINESS_LICENCE: [
+                    demo_licence({**licence_details(changing), "name": new_name})]},
+            )
 
     # --- products ---------------------------------------------------------------------------
 

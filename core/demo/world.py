@@ -80,8 +80,13 @@ COMPANIES = [
     ("jiaxing-supply", "嘉兴禾丰纸业供应链有限公司", "浙江省", "嘉兴", "both", 3, 2000, "沈玉良", 210_000),
     ("xinyuan-startup", "杭州新源纸品有限公司", "浙江省", "杭州", "pending", 0, 100, "方晓", 0),
     ("changsha-newco", "长沙湘印包装有限公司", "湖南省", "长沙", "pending", 0, 200, "罗建", 0),
-    ("hefei-unverified", "合肥庐阳纸业有限公司", "安徽省", "合肥", "unverified", 0, 100, "唐亮", 0),
+    ("hefei-rejected", "合肥庐阳纸业有限公司", "安徽省", "合肥", "rejected", 0, 100, "唐亮", 0),
 ]
+
+# After a year of trading, customer service froze one buyer's account (stolen password) and
+# another buyer asked to change its name.
+FROZEN = "ludao-paper"
+CHANGE_PENDING = "haiwan-print"
 
 # Per seller: (category slug, title, unit, price, min order, attributes, [(tier quantity, tier price)])
 PRODUCTS = {

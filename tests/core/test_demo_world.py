@@ -35,7 +35,8 @@ def test_seed_demo_builds_a_paper_market_and_is_idempotent():
     span = Order.objects.aggregate(first=Min("placed_at"), last=Max("placed_at"))
     assert span["last"] - span["first"] > timedelta(days=300)
     assert span["last"] <= timezone.now()
-    assert Company.objects.filter(verification=Company.Verification.PENDING).exists()
+    statuses = set(Company.objects.values_list("status", flat=True))
+    assert {"verified", "applying", "rejected", "frozen", "change_pending"} <= statuses
 
 
 def test_seed_demo_once_does_nothing_the_second_time(capsys):
