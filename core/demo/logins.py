@@ -17,5 +17,8 @@ HIGHLIGHTED_MEMBERS = [
     ("buyer@dongfang-pack.example.cn", "上海东方包装制品有限公司 · 采购子账号"),
     ("main@lufeng-paper.example.cn", "山东鲁丰纸业有限公司 · 卖家（主账号）"),
     ("main@yongshang-trade.example.cn", "宁波甬商纸业贸易有限公司 · 买卖双向"),
-    ("main@xinyuan-startup.example.cn", "杭州新源纸品有限公司 · 待审核企业"),
+    ("main@xinyuan-startup.example.cn", "杭州新源纸品有限公司 · 企业认证审核中"),
+    ("main@hefei-rejected.example.cn", "合肥庐阳纸业有限公司 · 认证被驳回（可修改重新提交）"),
+    ("main@haiwan-print.example.cn", "青岛海湾印刷有限公司 · 信息变更审核中"),
+    ("main@ludao-paper.example.cn", "厦门鹭岛纸品有限公司 · 已被客服紧急冻结"),
 ]
