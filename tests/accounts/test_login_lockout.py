@@ -18,13 +18,6 @@ pytestmark = pytest.mark.django_db
 LOCKED = "登录失败次数过多，账户已被暂时锁定。请 5 分钟后再试，或通过“忘记密码”重设密码。"
 
 
-@pytest.fixture(autouse=True)
-def _own_rate_limits(settings):
-    """allauth keeps rate-limit counters in the cache, which outlives a test: a key space per
-    test keeps one test's failed logins from locking another's account."""
-    settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}}
-
-
 def member():
     user = UserFactory(mobile=normalize_mobile(f"139{uuid.uuid4().int % 10**8:08d}"))
     user.mobile_verified = True

@@ -1,7 +1,6 @@
 """A member who forgot the password resets it through the link e-mailed to them."""
 
 import re
-import uuid
 from urllib.parse import urlparse
 
 import pytest
@@ -12,13 +11,6 @@ from tests.factories import PASSWORD, UserFactory
 pytestmark = pytest.mark.django_db
 
 NEW_PASSWORD = "Pulp-And-Board-77"
-
-
-@pytest.fixture(autouse=True)
-def _own_rate_limits(settings):
-    """allauth keeps rate-limit counters in the cache, which outlives a test: a key space per
-    test keeps one test's reset requests from throttling another's."""
-    settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}}
 
 
 def test_password_reset_by_email_link_sets_a_new_password(client):

@@ -1,7 +1,6 @@
 """Optional TOTP two-factor: individuals, main accounts and staff may turn it on; sub-accounts may not."""
 
 import time
-import uuid
 
 import pytest
 from allauth.mfa.models import Authenticator
@@ -14,13 +13,6 @@ pytestmark = pytest.mark.django_db
 
 ACTIVATE = "/accounts/2fa/totp/activate/"
 REFUSED = "企业子账号不能开启两步验证，登录安全由企业主账号统一管理。"
-
-
-@pytest.fixture(autouse=True)
-def _own_rate_limits(settings):
-    """allauth keeps rate-limit counters in the cache, which outlives a test: a key space per
-    test keeps one test's logins and codes from throttling another's."""
-    settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}}
 
 
 def log_in(client, user):
