@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from accounts import selectors, services
 from accounts.access import member_page
 from accounts.forms import (
+    DOCUMENT_FIELDS,
     ApiKeyForm,
     CompanyChangeForm,
     DeregisterForm,
@@ -55,9 +56,7 @@ def _verification_initial(company, application):
         source = company
     else:
         return {}
-    fields = [name for name in VerificationForm.base_fields if name not in ("business_licence", "tax_registration",
-                                                                             "authorisation_letter")]
-    return {name: getattr(source, name) for name in fields}
+    return {name: getattr(source, name) for name in VerificationForm.base_fields if name not in DOCUMENT_FIELDS}
 
 
 @login_required
@@ -119,7 +118,11 @@ def document(request, document_id):
     found = selectors.document_for(user=request.user, document_id=document_id)
     if found is None:
         raise Http404
-    return FileResponse(found.file.open("rb"), content_type=found.content_type, filename=found.original_name,
+    try:
+        stored = found.file.open("rb")
+    except FileNotFoundError:  # the record outlived its file (storage restored without it)
+        raise Http404 from None
+    return FileResponse(stored, content_type=found.content_type, filename=found.original_name,
                         as_attachment=request.GET.get("download") == "1")
 
 

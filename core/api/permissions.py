@@ -26,8 +26,10 @@ class IsCompanyMember(permissions.BasePermission):
     message = _("此接口仅对企业会员开放。")
 
     def has_permission(self, request, view):
+        from accounts.models import Company  # core's API plumbing is imported before the apps' models
+
         company = caller_company(request)
-        if company is not None and company.status in ("frozen", "deregistered"):
+        if company is not None and company.status in (Company.Status.FROZEN, Company.Status.DEREGISTERED):
             self.message = _("企业账户已冻结或注销，所有操作已暂停。")
             return False
         return company is not None

@@ -165,3 +165,11 @@ def test_documents_are_served_only_to_the_company_and_staff(client):
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     client.force_login(factories.staff_user("reviewer"))
     assert client.get(url).status_code == 200
+
+
+def test_a_document_whose_file_is_gone_is_a_404_not_an_error(client):
+    application = factories.applied_company()
+    document = application.documents.get()
+    document.file.storage.delete(document.file.name)
+    client.force_login(factories.staff_user("reviewer"))
+    assert client.get(f"/member/documents/{document.pk}/").status_code == 404
