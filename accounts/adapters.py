@@ -207,11 +207,7 @@ class MFAAdapter(DefaultMFAAdapter):
     }
 
     def can_activate_totp(self, user) -> bool:
-        """Individuals (no company), main accounts and staff may turn on TOTP; sub-accounts may not."""
-        if user.is_staff:
-            return True
-        membership = getattr(user, "membership", None)
-        return membership is None or membership.is_main
+        return user.may_use_two_factor
 
 
 class ActivateTOTPForm(AllauthActivateTOTPForm):

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.adapters import MobileField
 from accounts.documents import validate_document
 from accounts.models import Company, CompanyDocument
 from accounts.validators import validate_credit_code, validate_id_number
@@ -172,3 +173,22 @@ class ApiKeyForm(forms.Form):
     name = forms.CharField(label=_("名称"), max_length=100, help_text=_("例如：ERP 订单同步"))
     scopes = forms.MultipleChoiceField(label=_("权限范围"), choices=CompanyPermission.choices,
                                        widget=forms.CheckboxSelectMultiple, required=False)
+
+
+class MobileResetRequestForm(forms.Form):
+    mobile = MobileField()
+
+
+class MobileResetForm(forms.Form):
+    code = forms.CharField(label=_("短信验证码"), max_length=6, min_length=6,
+                           widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))
+    password1 = forms.CharField(label=_("新密码"), strip=False,
+                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password2 = forms.CharField(label=_("再次输入新密码"), strip=False,
+                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password1") and cleaned.get("password2") and cleaned["password1"] != cleaned["password2"]:
+            self.add_error("password2", _("两次输入的密码不一致。"))
+        return cleaned

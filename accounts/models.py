@@ -71,6 +71,15 @@ class User(AbstractUser):
     def get_full_name(self):
         return self.display_name
 
+    @property
+    def may_use_two_factor(self):
+        """Individuals (no company), main accounts and staff may turn on TOTP; a company's
+        sub-account may not (its main account answers for its security)."""
+        if self.is_staff:
+            return True
+        membership = getattr(self, "membership", None)
+        return membership is None or membership.is_main
+
     def _get_session_auth_hash(self, secret=None):
         # Django checks this hash on every request; including the epoch lets one UPDATE
         # revoke all of a user's sessions (accounts.services.end_sessions).

@@ -3,13 +3,14 @@
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts import selectors, services
+from accounts import mobile_reset, selectors, services
 from accounts.access import member_page
 from accounts.forms import (
     DOCUMENT_FIELDS,
@@ -17,6 +18,8 @@ from accounts.forms import (
     CompanyChangeForm,
     DeregisterForm,
     FreezeForm,
+    MobileResetForm,
+    MobileResetRequestForm,
     OperationLogForm,
     SubAccountForm,
     SubAccountPermissionsForm,
@@ -26,6 +29,7 @@ from accounts.forms import (
 from accounts.models import Company, FreezeRecord
 from core import apikeys
 from core.backoffice import audit_csv_response
+from core.context import client_ip
 from core.errors import BusinessRuleError
 
 
@@ -301,3 +305,43 @@ def api_key_revoke(request, key_id):
 def help_accounts(request):
     return render(request, "storefront/help_accounts.html")
 
+
+
+# --- password reset by text message (members without an e-mail address) -------------------------
+
+MOBILE_RESET_SESSION_KEY = "accounts.mobile_reset"
+
+
+def mobile_password_reset(request):
+    form = MobileResetRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        mobile = form.cleaned_data["mobile"]
+        try:
+            mobile_reset.send_reset_code(mobile=mobile, ip=client_ip(request) or "")
+        except BusinessRuleError as error:
+            form.add_error(None, error.message)
+        else:
+            request.session[MOBILE_RESET_SESSION_KEY] = mobile
+            messages.info(request, _("如果该手机号已注册，验证码已发送，10 分钟内有效。"))
+            return redirect("account_reset_password_mobile_confirm")
+    return render(request, "account/password_reset_mobile.html", {"form": form})
+
+
+def mobile_password_reset_confirm(request):
+    mobile = request.session.get(MOBILE_RESET_SESSION_KEY)
+    if not mobile:
+        return redirect("account_reset_password_mobile")
+    form = MobileResetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            mobile_reset.reset_password(mobile=mobile, code=form.cleaned_data["code"],
+                                        password=form.cleaned_data["password1"])
+        except BusinessRuleError as error:
+            _apply_errors(form, error)
+        except ValidationError as error:  # the password validators
+            form.add_error("password1", error)
+        else:
+            request.session.pop(MOBILE_RESET_SESSION_KEY, None)
+            messages.success(request, _("密码已重设，所有设备上的登录已退出。请用新密码登录。"))
+            return redirect("account_login")
+    return render(request, "account/password_reset_mobile_confirm.html", {"form": form, "mobile": mobile})

@@ -77,3 +77,22 @@ def test_sub_account_is_refused_totp(client):
     assert response["Location"] == "/accounts/2fa/"
     assert not has_totp(sub)
     assert REFUSED in client.get("/accounts/2fa/").content.decode()
+
+
+def test_sub_account_security_pages_offer_no_two_factor(client):
+    sub = factories.sub_account(factories.company(), permissions=[])
+    client.post("/accounts/login/", {"login": sub.email, "password": PASSWORD})
+
+    security = client.get("/accounts/password/change/").content.decode()
+    two_factor = client.get("/accounts/2fa/").content.decode()
+
+    assert 'href="/accounts/2fa/"' not in security
+    assert ACTIVATE not in two_factor
+    assert REFUSED in two_factor
+
+
+def test_main_account_security_pages_link_two_factor(client):
+    main = factories.main_user_of(factories.company())
+    client.post("/accounts/login/", {"login": main.email, "password": PASSWORD})
+
+    assert 'href="/accounts/2fa/"' in client.get("/accounts/password/change/").content.decode()
