@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from accounts import views
 
@@ -18,4 +18,5 @@ urlpatterns = [
     path("deregister/", views.deregister, name="deregister"),
     path("api-keys/", views.api_keys, name="api-keys"),
     path("api-keys/<int:key_id>/revoke/", views.api_key_revoke, name="api-key-revoke"),
+    path("inquiries/", include("catalog.member_inquiry_urls")),
 ]

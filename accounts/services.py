@@ -58,10 +58,13 @@ def _company_users(company):
     return list(User.objects.filter(membership__company=company))
 
 
-def _notify_company(company, *, kind, key, title, body="", link=""):
-    for membership in company.memberships.filter(is_active=True, is_main=True).select_related("user"):
-        notify(recipient=membership.user, kind=kind, key=f"{key}:{membership.user_id}", title=title, body=body,
-               link=link)
+def notify_company(company, *, kind, key, title, body="", link="", permission=None):
+    """Tell the company's main account, and the sub-accounts holding `permission` when one is named."""
+    members = company.memberships.filter(is_active=True).select_related("user")
+    for membership in members:
+        if membership.is_main or (permission and permission in membership.permissions):
+            notify(recipient=membership.user, kind=kind, key=f"{key}:{membership.user_id}", title=title, body=body,
+                   link=link)
 
 
 # --- verification -----------------------------------------------------------------------------
@@ -207,7 +210,7 @@ def review_application(*, application_id, reviewer, approve, reason=""):
                  after=application.status, reason=reason)
     kind = application.get_kind_display()
     title = (_("%(kind)s申请已通过") if approve else _("%(kind)s申请未通过")) % {"kind": kind}
-    _notify_company(company, kind="application.decision", key=f"application:{application.pk}", title=title,
+    notify_company(company, kind="application.decision", key=f"application:{application.pk}", title=title,
                     body=reason, link=reverse("member:verification"))
     return application
 
@@ -346,7 +349,7 @@ def freeze_company(*, company, by, reason, channel, password=None, proofs=None):
     _store_uploads(company=company, documents=proofs, by=by, freeze=record)
     apikeys.revoke_company_keys(company=company, by=by, reason=_("紧急冻结"))
     end_sessions(users=_company_users(company))
-    _notify_company(company, kind="company.frozen", key=f"freeze:{record.pk}", title=_("您的企业账户已紧急冻结"),
+    notify_company(company, kind="company.frozen", key=f"freeze:{record.pk}", title=_("您的企业账户已紧急冻结"),
                     body=_("所有登录会话和 API 密钥已失效，交易已暂停。"
                            "如需解冻，请登录后提交解冻申请，平台审核后恢复。"),
                     link=reverse("member:frozen"))
@@ -386,7 +389,7 @@ def unfreeze_company(*, company, by, reason):
                                                  status=Application.Status.PENDING).exists()
     company_transition(company_id=company.pk, to=S.CHANGE_PENDING if change_pending else S.VERIFIED, actor=by,
                        reason=reason)
-    _notify_company(company, kind="company.unfrozen", key=f"unfreeze:{record.pk}", title=_("您的企业账户已解冻"),
+    notify_company(company, kind="company.unfrozen", key=f"unfreeze:{record.pk}", title=_("您的企业账户已解冻"),
                     body=_("请重新登录。原有 API 密钥已失效，如需对接请重新创建。"), link=reverse("member:home"))
     return record
 

@@ -2,8 +2,9 @@
 second process at 32 connections. Prints one JSON summary: requests/s, p50 and p99 per page and
 each page's ratio to the bare framework view (/ping).
 
-Storefront pages are measured for anonymous visitors (served from the catalogue page cache)
-and for a signed-in member (rendered on every request).
+Storefront pages (category list, product page, Chinese search "白卡纸") are measured for anonymous
+visitors (served from the catalogue page cache) and for a signed-in member (rendered on every
+request).
 
 Run through devtools.embedded (the Makefile does) so DATABASE_URL and REDIS_URL are set.
 Add pages here as issues add them.
@@ -119,6 +120,11 @@ def main():
             # A signed-in member: no page cache, the whole page is rendered per request.
             "storefront_list_member": (f"{base}/c/{category_slug}/", member_headers),
             "product_page": (f"{base}/p/{product_id}/", ()),
+            "product_page_member": (f"{base}/p/{product_id}/", member_headers),
+            # Chinese full-text search (CJK bigrams, GIN index) with a filter, anonymous and signed in.
+            "search": (f"{base}/search/?q=%E7%99%BD%E5%8D%A1%E7%BA%B8&sort=price_asc", ()),
+            "search_member": (f"{base}/search/?q=%E7%99%BD%E5%8D%A1%E7%BA%B8&sort=price_asc", member_headers),
+            "api_search": (f"{base}/api/v1/products/?q=%E7%99%BD%E5%8D%A1%E7%BA%B8", api_headers),
             "api_list": (f"{base}/api/v1/products/", api_headers),
             "api_orders": (f"{base}/api/v1/orders/", api_headers),
         }

@@ -1,12 +1,27 @@
-"""Storefront pages: thin, they call selectors and render."""
+"""Storefront pages: thin, they call selectors and render.
+
+Pages for visitors without a session are cached whole (core.cache.cache_public_page); for
+signed-in members the listing grid is a cached fragment keyed by the catalogue version, the
+URL and whether the viewer may see prices.
+"""
 
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import get_language
 
+from accounts.models import Company
 from catalog import selectors
 from catalog.models import Category
 from core.cache import cache_public_page, version
+from core.models import Region
+
+PAGE_SIZE = 24
+
+
+def _listing_context(request, products, **extra):
+    page = Paginator(products, PAGE_SIZE).get_page(request.GET.get("page"))
+    return {"page": page, "catalog_version": version("catalog"), "show_prices": selectors.prices_visible_to(
+        request.user), "provinces": Region.objects.filter(level="province").order_by("position", "id"), **extra}
 
 
 @cache_public_page("catalog")
@@ -15,20 +30,42 @@ def home(request):
         "categories": selectors.top_categories(),
         "products": selectors.featured_products(),
         "catalog_version": version("catalog"),
+        "show_prices": selectors.prices_visible_to(request.user),
     })
 
 
 @cache_public_page("catalog")
 def category(request, slug):
-    current = get_object_or_404(Category, slug=slug, is_active=True)
-    page = Paginator(selectors.products_in_category(current), 24).get_page(request.GET.get("page"))
-    return render(request, "storefront/category.html", {
-        "category": current, "page": page, "category_name": current.display_name(get_language()),
-        "catalog_version": version("catalog"),
-    })
+    current = get_object_or_404(Category.objects.select_related("parent"), slug=slug, is_active=True)
+    filters = selectors.filters_from_query(request.GET, category=current)
+    return render(request, "storefront/listings.html", _listing_context(
+        request, selectors.search_listings(filters), category=current, filters=filters,
+        heading=current.display_name(get_language()), filter_attributes=selectors.filter_attributes(current, filters),
+    ))
+
+
+@cache_public_page("catalog")
+def search(request):
+    filters = selectors.filters_from_query(request.GET)
+    return render(request, "storefront/listings.html", _listing_context(
+        request, selectors.search_listings(filters), category=filters.category, filters=filters,
+        filter_attributes=selectors.filter_attributes(filters.category, filters), searching=True,
+    ))
+
+
+@cache_public_page("catalog")
+def shop(request, company_id):
+    seller = get_object_or_404(Company.objects.select_related("province", "city"), pk=company_id,
+                               status__in=[Company.Status.VERIFIED, Company.Status.CHANGE_PENDING])
+    filters = selectors.filters_from_query(request.GET)
+    products = selectors.search_listings(filters).filter(seller=seller)
+    return render(request, "storefront/shop.html", _listing_context(request, products, seller=seller, filters=filters))
 
 
 @cache_public_page("catalog")
 def product(request, product_id):
     listing = get_object_or_404(selectors.published_products(), pk=product_id)
-    return render(request, "storefront/product.html", {"product": listing})
+    return render(request, "storefront/product.html", {
+        "product": listing, "show_prices": selectors.prices_visible_to(request.user),
+        "catalog_version": version("catalog"),
+    })

@@ -38,3 +38,12 @@ def inbox(*, user):
 
 def unread_count(*, user):
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def audit_events_for(subject):
+    """Everything recorded about one object (a listing's full history), newest first."""
+    from django.contrib.contenttypes.models import ContentType
+
+    subject_type = ContentType.objects.get_for_model(subject)
+    return (AuditEvent.objects.filter(subject_type=subject_type, subject_id=str(subject.pk))
+            .select_related("company", "api_key", "subject_type").order_by("-occurred_at", "-id"))

@@ -72,8 +72,21 @@ def category(slug="ivory-board", name="白卡纸", parent=None):
 
 
 def product(*, seller, title="250g 白卡纸", price="4800.00", status=Product.Status.PUBLISHED, **kwargs):
+    from catalog.services import refresh_search_vector
+
     kwargs.setdefault("category", category())
-    return Product.objects.create(seller=seller, title=title, price=Decimal(price), status=status, **kwargs)
+    created = Product.objects.create(seller=seller, title=title, price=Decimal(price), status=status, **kwargs)
+    refresh_search_vector(created.pk)
+    return created
+
+
+def stock(product_, quantity, *, by=None):
+    """Put `quantity` on hand through the ledger, as the seller's main account."""
+    from catalog.services import receive_stock
+
+    receive_stock(by=by or main_user_of(product_.seller), product_id=product_.pk, quantity=quantity, reason="入库")
+    product_.refresh_from_db()
+    return product_
 
 
 def order(*, buyer, seller, total="10000.00", status=Order.Status.PENDING_PAYMENT, number=None, **kwargs):

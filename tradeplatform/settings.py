@@ -273,6 +273,10 @@ SPECTACULAR_SETTINGS = {
         "CompanyStatusEnum": "accounts.models.Company.Status",
         "OrderStatusEnum": "orders.models.Order.Status",
         "CompanyPermissionEnum": "core.permissions.CompanyPermission",
+        "InquiryStatusEnum": "catalog.models.Inquiry.Status",
+        "ProductStatusEnum": "catalog.models.Product.Status",
+        "ReservationStatusEnum": "catalog.models.StockReservation.Status",
+        "ImportJobStatusEnum": "catalog.models.ImportJob.Status",
     },
 }
 

@@ -3,7 +3,7 @@
 import os
 
 from tradeplatform.settings import *  # noqa: F403
-from tradeplatform.settings import BASE_DIR, CACHES, REDIS_URL, STORAGES, _redis_db_url
+from tradeplatform.settings import BASE_DIR, CACHES, DATABASES, REDIS_URL, STORAGES, _redis_db_url
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SECURE_SSL_REDIRECT = False
@@ -32,6 +32,11 @@ CACHES = {
     "default": {
         **CACHES["default"],
         "LOCATION": _redis_db_url(REDIS_URL, 9),
-        "KEY_PREFIX": f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}",
+        "KEY_PREFIX": f"test-{os.environ.get('TEST_RUN_NAME', '')}{os.environ.get('PYTEST_XDIST_WORKER', 'main')}",
     }
 }
+
+# Two test runs side by side (e.g. two engineers on one checkout) each name their own run, so
+# neither flushes the other's test database: TEST_RUN_NAME=inquiries pytest ...
+if os.environ.get("TEST_RUN_NAME"):
+    DATABASES = {"default": {**DATABASES["default"], "TEST": {"NAME": f"test_{os.environ['TEST_RUN_NAME']}"}}}

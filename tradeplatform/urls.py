@@ -29,6 +29,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("backoffice/", include("core.backoffice_urls")),
     path("backoffice/accounts/", include("accounts.backoffice_urls")),
+    path("backoffice/catalog/", include("catalog.backoffice_urls")),
     path("member/orders/", include("orders.member_urls")),
     path("member/", include("accounts.member_urls")),
     path("merchant/", include("catalog.merchant_urls")),

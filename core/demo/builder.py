@@ -14,8 +14,10 @@ from django.utils import timezone
 from accounts import services as account_services
 from accounts.models import Company, CompanyDocument, FreezeRecord, Membership, User
 from accounts.validators import CREDIT_CODE_CHARSET, credit_code_check_char, id_number_check_char
-from catalog.models import Category, PriceTier, Product
+from catalog import services as catalog_services
+from catalog.models import Category, CategoryAttribute, PriceTier, Product, ProductRevision
 from catalog.pricing import unit_price_for
+from catalog.services import clean_attributes, refresh_search_vector
 from core.demo import world
 from core.demo.logins import DEMO_PASSWORD, STAFF
 from core.models import Region
@@ -94,6 +96,7 @@ class DemoWorld:
         self.companies = self.build_companies()
         self.products = self.build_products()
         orders = self.build_order_history()
+        self.products += self.build_listing_variants()
         self.build_special_statuses()
         self.say(f"demo world: {len(self.companies)} companies, {len(self.products)} products, "
                  f"{orders} orders generated, {len(self.staff)} staff")
@@ -132,6 +135,9 @@ class DemoWorld:
                     slug=child_slug,
                     defaults={"name": child_name, "name_en": child_en, "parent": root, "position": child_position},
                 )
+            for attribute_position, (name, kind, unit, choices) in enumerate(world.CATEGORY_ATTRIBUTES.get(slug, [])):
+                CategoryAttribute.objects.update_or_create(category=root, name=name, defaults={
+                    "kind": kind, "unit": unit, "choices": choices, "position": attribute_position})
         return categories
 
     # --- companies ---------------------------------------------------------------------------
@@ -216,6 +222,7 @@ class DemoWorld:
         for seller_slug, listings in world.PRODUCTS.items():
             seller = self.companies[seller_slug]
             for index, (category, title, unit, price, moq, attributes, tiers) in enumerate(listings):
+                attributes, _errors = clean_attributes(self.categories[category], attributes)
                 product, created = Product.objects.get_or_create(
                     seller=seller, title=title,
                     defaults={
@@ -232,8 +239,82 @@ class DemoWorld:
                     PriceTier.objects.bulk_create(
                         PriceTier(product=product, min_quantity=Decimal(q), unit_price=Decimal(p)) for q, p in tiers
                     )
+                    refresh_search_vector(product.pk)
                 products.append(product)
         return products
+
+    def variant_specs(self, title, attributes, price):
+        """(title, attributes, price) of the other grammages or packings of a base listing."""
+        grammage = attributes.get("克重")
+        if isinstance(grammage, int | float):
+            for factor, price_factor in world.GRAMMAGE_VARIANTS:
+                new = int(round(grammage * factor / 5) * 5) or 5
+                old_text = f"{grammage:g}g"
+                name = title.replace(old_text, f"{new}g") if old_text in title else f"{title} {new}g"
+                yield name, {**attributes, "克重": new}, price * Decimal(str(price_factor))
+        else:
+            for packing, price_factor in world.PACKING_VARIANTS:
+                yield f"{title}（{packing}）", {**attributes, "包装方式": packing}, price * Decimal(str(price_factor))
+
+    def build_listing_variants(self):
+        """More listings per seller, with stock in the ledger; one in each review state for staff."""
+        created = []
+        bases = Product.objects.filter(pk__in=[product.pk for product in self.products])
+        for base in bases.select_related("seller", "category").prefetch_related("price_tiers").order_by("id"):
+            for offset, (title, attributes, price) in enumerate(self.variant_specs(base.title, base.attributes,
+                                                                                    base.price), start=1):
+                product, was_created = Product.objects.get_or_create(seller=base.seller, title=title, defaults={
+                    "category": base.category, "unit": base.unit, "price": to_money(price),
+                    "min_order_quantity": base.min_order_quantity, "attributes": attributes,
+                    "warehouse_region": base.warehouse_region, "status": Product.Status.PUBLISHED,
+                    "published_at": base.published_at + timedelta(days=offset * 7), "description": base.description,
+                })
+                if was_created:
+                    PriceTier.objects.bulk_create(
+                        PriceTier(product=product, min_quantity=tier.min_quantity,
+                                  unit_price=to_money(tier.unit_price * price / base.price))
+                        for tier in base.price_tiers.all())
+                    refresh_search_vector(product.pk)
+                    created.append(product)
+        for product in Product.objects.filter(status=Product.Status.PUBLISHED, stock_movements__isnull=True):
+            main = product.seller.memberships.get(is_main=True).user
+            quantity = (product.min_order_quantity * self.random.randint(3, 60)).quantize(Decimal("1"))
+            catalog_services.receive_stock(by=main, product_id=product.pk, quantity=quantity, reason="期初库存")
+        self.build_review_examples()
+        return created
+
+    def build_review_examples(self):
+        """A listing waiting for review, a rejected one, a draft, a live one with an edit under review,
+        and a major client's reservation, so every catalogue screen has something on it."""
+        seller = self.companies["rizhao-board"]
+        main = seller.memberships.get(is_main=True).user
+        board = self.categories["ivory-board"]
+        examples = [
+            ("港湾 270g 白卡纸 高挺度（新品）", Product.Status.PENDING_REVIEW, ""),
+            ("港湾 白卡纸 全网最低价", Product.Status.REJECTED, "标题含“全网最低价”等绝对化用语，请修改后重新提交。"),
+            ("港湾 180g 白卡纸（草稿）", Product.Status.DRAFT, ""),
+        ]
+        for title, status, reason in examples:
+            product, was_created = Product.objects.get_or_create(seller=seller, title=title, defaults={
+                "category": board, "unit": Product.Unit.TON, "price": Decimal("5080.00"),
+                "min_order_quantity": Decimal("10"), "attributes": {"克重": 270, "等级": "A级", "品牌": "港湾"},
+                "warehouse_region": seller.city, "status": status, "rejection_reason": reason,
+                "submitted_at": self.now - timedelta(hours=20) if status != Product.Status.DRAFT else None,
+            })
+            if was_created:
+                refresh_search_vector(product.pk)
+        live = Product.objects.filter(seller=seller, status=Product.Status.PUBLISHED).order_by("id").first()
+        if live and not live.revisions.exists():
+            ProductRevision.objects.create(product=live, title=f"{live.title} 食品接触级", category=live.category,
+                                           description=live.description, attributes=live.attributes, created_by=main)
+        client = self.companies["dongfang-pack"]
+        lufeng = self.companies["lufeng-paper"]
+        ivory = Product.objects.filter(seller=lufeng, category=board, status=Product.Status.PUBLISHED).first()
+        if ivory and not ivory.reservations.exists():
+            catalog_services.reserve_for_client(
+                by=lufeng.memberships.get(is_main=True).user, product_id=ivory.pk, holder=client,
+                quantity=min(ivory.stock_available, Decimal("50")), expires_at=self.now + timedelta(days=30),
+                note="年度框架协议备货")
 
     # --- a year of orders ------------------------------------------------------------------
 

@@ -187,3 +187,21 @@ SUB_ACCOUNTS = {
         ("buyer", "采购员 许强", "采购主管", ["purchasing"]),
     ],
 }
+
+# Structured attributes per root category (inherited by its children): (name, kind, unit, choices).
+CATEGORY_ATTRIBUTES = {
+    "printing-paper": [("克重", "number", "g/㎡", []), ("品牌", "text", "", [])],
+    "packaging-board": [("克重", "number", "g/㎡", []), ("等级", "choice", "", ["AA级", "A级", "B级"]),
+                        ("品牌", "text", "", [])],
+    "tissue": [("克重", "number", "g/㎡", []), ("层数", "text", "", []), ("品牌", "text", "", [])],
+    "specialty-paper": [("克重", "number", "g/㎡", []), ("品牌", "text", "", [])],
+    "pulp": [("白度", "text", "", []), ("品牌", "text", "", [])],
+    "recovered-paper": [("等级", "choice", "", ["一级", "二级", "统货"])],
+    "chemicals": [("品牌", "text", "", [])],
+    "equipment-parts": [("品牌", "text", "", [])],
+}
+
+# Each listing above also comes in other grammages (paper and board) or packings (the rest), so
+# the storefront holds a few hundred listings: (grammage factor, price factor) and packing names.
+GRAMMAGE_VARIANTS = [(0.7, 0.96), (0.75, 0.965), (0.8, 0.97), (0.9, 0.985), (1.1, 1.015), (1.2, 1.03), (1.3, 1.045), (1.4, 1.06), (1.6, 1.09), (1.8, 1.12), (2.0, 1.15)]
+PACKING_VARIANTS = [("散装", 0.98), ("吨袋装", 1.0), ("托盘装", 1.02), ("加急现货", 1.05), ("年度合约价", 0.96), ("小批量试单", 1.08), ("厂家直发", 0.99)]

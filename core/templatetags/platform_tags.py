@@ -52,3 +52,12 @@ def qty(value):
     normalized = Decimal(value).normalize()
     whole = normalized == normalized.to_integral()
     return f"{normalized:,.0f}" if whole else f"{normalized:,f}"
+
+
+@register.filter
+def get(mapping, key):
+    """{{ counts|get:status }}: a dictionary value by a variable key."""
+    try:
+        return mapping.get(key)
+    except AttributeError:
+        return None
