@@ -333,6 +333,7 @@ def test_seller_uploads_on_the_merchant_page_and_reads_the_report(client, seller
     client.force_login(factories.main_user_of(seller))
     page = client.get("/merchant/import/")
     assert page.status_code == 200 and "商家编码" in page.content.decode()
+    assert 'href="/merchant/import/"' in client.get("/merchant/").content.decode()  # in the merchant nav
 
     response = client.post("/merchant/import/", {"file": csv_upload([GOOD_ROW, row_with(**{"单位": "桶"})])})
     job = ImportJob.objects.get()
