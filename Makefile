@@ -34,6 +34,10 @@ lint: setup
 bench: setup
 	sh devtools/ensure-debian-packages.sh wrk
 	$(EMBEDDED) $(PY) -m bench.run
+	# The engines need no database: the set-off solver on 1M obligations beside OR-Tools,
+	# the barter matcher on 20k and 200k listings beside HiGHS.
+	$(PY) -m bench.debt_clearing
+	$(PY) -m bench.barter_matching
 
 # Debian's chromium for the browser tests and CJK fonts for pages and PDFs (never a downloaded browser).
 browser-deps:
