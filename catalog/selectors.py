@@ -127,12 +127,15 @@ class ListingFilters:
     sort: str = "relevance"
 
 
+FILTER_LIMIT = Decimal("1e12")  # beyond any price or attribute; larger values are typos, not filters
+
+
 def _decimal(value):
     try:
         number = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
         return None
-    return number if number.is_finite() and number >= 0 else None
+    return number if number.is_finite() and 0 <= number <= FILTER_LIMIT else None
 
 
 def filters_from_query(params, *, category=None) -> ListingFilters:
@@ -142,7 +145,7 @@ def filters_from_query(params, *, category=None) -> ListingFilters:
     if filters.category is None and params.get("category"):
         filters.category = Category.objects.filter(slug=params["category"], is_active=True).first()
     province = params.get("province") or ""
-    filters.province_id = int(province) if province.isdigit() else None
+    filters.province_id = int(province) if province.isdigit() and len(province) <= 9 else None
     filters.price_min, filters.price_max = _decimal(params.get("price_min") or "x"), _decimal(
         params.get("price_max") or "x")
     for key in params:

@@ -92,3 +92,12 @@ def test_list_page_query_count_does_not_grow_with_page_length(client):
     with CaptureQueriesContext(connection) as many:
         client.get("/search/", {"q": "白卡纸", "sort": "price_asc"})
     assert len(many) == len(one)
+
+
+@pytest.mark.parametrize("params", [
+    {"price_min": "1e999999"}, {"price_max": "9" * 200}, {"province": "9" * 30},
+    {"category": "ivory-board", "a.克重.min": "1e99999"}, {"q": "白卡纸", "a.克重.max": "9" * 400},
+])
+def test_absurd_filter_values_are_ignored_not_a_server_error(client, catalogue, params):
+    assert client.get("/search/", params).status_code == 200
+    assert client.get("/c/ivory-board/", params).status_code == 200

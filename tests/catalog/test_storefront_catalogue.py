@@ -73,6 +73,7 @@ def test_image_added_to_a_live_listing_waits_for_review(client):
     seller = factories.company()
     product = factories.product(seller=seller)
     services.add_image(by=factories.main_user_of(seller), product_id=product.pk, upload=png())
+    assert ProductImage.objects.filter(product=product, revision__isnull=False).exists()
     assert "product-gallery" not in client.get(f"/p/{product.pk}/").content.decode()
 
 
