@@ -14,7 +14,8 @@ def refuse(request, message, status=403):
 
 
 def member_page(*, permission=None, main_only=False, company_required=True):
-    """Sign-in required; then the company membership, the main account or a permission."""
+    """Sign-in required; then the company membership, the main account or a permission (or any
+    of a tuple of permissions)."""
 
     def decorator(view):
         @wraps(view)
@@ -24,6 +25,8 @@ def member_page(*, permission=None, main_only=False, company_required=True):
             try:
                 if main_only:
                     rules.ensure_main_account(request.user)
+                elif isinstance(permission, tuple):
+                    rules.ensure_member_may_any(request.user, permission)
                 elif permission:
                     rules.ensure_member_may(request.user, permission)
                 elif company_required:

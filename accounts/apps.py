@@ -8,6 +8,10 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from accounts import selectors
+        from accounts.models import Company
+        from core.audit import describe_actions
+
+        describe_actions({"company.status": _("企业状态")}, values={"company.status": Company.Status})
         from core.backoffice import register_queue
         from core.permissions import StaffRole
 

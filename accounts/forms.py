@@ -120,6 +120,12 @@ class SubAccountPermissionsForm(forms.Form):
                                             widget=forms.CheckboxSelectMultiple, required=False)
 
 
+class PurchaseLimitForm(forms.Form):
+    purchase_approval_limit = forms.DecimalField(
+        label=_("采购审批限额（元）"), required=False, min_value=0, max_digits=16, decimal_places=2,
+        help_text=_("子账号单笔订单金额超过此限额时，需主账号审批后才发给卖家；留空表示无需审批。"))
+
+
 class OperationLogForm(forms.Form):
     actor = forms.TypedChoiceField(label=_("操作人"), required=False, coerce=int, empty_value=None)
     action = forms.CharField(label=_("动作"), required=False)

@@ -327,6 +327,9 @@ class Membership(models.Model):
         default=list, blank=True,
     )
     job_title = models.CharField(_("职务"), max_length=60, blank=True)
+    # A sub-account's order above this amount waits for the main account's approval; empty: no limit.
+    purchase_approval_limit = MoneyField(_("采购审批限额"), null=True, blank=True,
+                                         help_text=_("子账号单笔订单超过此金额需主账号审批；留空表示无需审批。"))
     is_active = models.BooleanField(_("启用"), default=True)
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
 

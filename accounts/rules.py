@@ -69,6 +69,18 @@ def ensure_member_may(user, permission):
     return membership
 
 
+def ensure_member_may_any(user, permissions):
+    """The user's membership holds at least one of `permissions` (pages several roles share)."""
+    membership = ensure_member(user)
+    if not any(membership.allows(permission) for permission in permissions):
+        raise NotAllowed(
+            _("您的账号没有“%(permission)s”权限，请联系企业主账号开通。")
+            % {"permission": "”或“".join(str(CompanyPermission(permission).label) for permission in permissions)},
+            code="missing_permission",
+        )
+    return membership
+
+
 def ensure_main_account(user):
     membership = getattr(user, "membership", None)
     if membership is None or not membership.is_active or not membership.is_main:

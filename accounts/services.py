@@ -297,6 +297,26 @@ def update_sub_account(*, by, membership_id, permissions, job_title=None):
 
 
 @transaction.atomic
+def set_purchase_approval_limit(*, by, membership_id, limit):
+    """The main account sets the amount above which a sub-account's order waits for its
+    approval (None: no approval needed)."""
+    from core.money import to_money
+
+    company, membership = _sub_account(by=by, membership_id=membership_id)
+    if limit is not None:
+        limit = to_money(limit)
+        if limit < 0:
+            raise BusinessRuleError(_("审批限额不能为负数。"), code="invalid_limit",
+                                    details={"purchase_approval_limit": _("审批限额不能为负数。")})
+    before = membership.purchase_approval_limit
+    membership.purchase_approval_limit = limit
+    membership.save(update_fields=["purchase_approval_limit"])
+    audit.record(actor=by, action="member.purchase_limit", subject=membership, company=company,
+                 before="" if before is None else before, after="" if limit is None else limit)
+    return membership
+
+
+@transaction.atomic
 def set_sub_account_active(*, by, membership_id, active):
     """Disable (or re-enable) an employee login. Disabling signs it out everywhere and revokes
     its API keys; re-enabling does not bring the keys back."""

@@ -17,7 +17,13 @@ class CatalogConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from catalog import selectors
+        from catalog.models import Product
+        from core.audit import describe_actions
         from core.backoffice import register_queue
+
+        describe_actions({"product.status": _("商品状态"), "product.create": _("创建商品"),
+                          "product.update": _("修改商品"), "product.import": _("批量导入")},
+                         values={"product.status": Product.Status})
         from core.permissions import StaffRole
         from core.schedules import register_schedule
 

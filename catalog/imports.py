@@ -32,7 +32,6 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from catalog import selectors, services
 from catalog.models import Category, ImportJob, Product
-from catalog.states import product_transition
 from core import audit
 from core.errors import BusinessRuleError
 from core.models import Region
@@ -563,24 +562,17 @@ def _check_rows(sheet, seller):
 
 
 def _create_listings(rows, *, seller, by, submit, file_name):
-    created = []
     reason = _("批量导入（%(file)s）") % {"file": file_name}
-    for row in rows:
-        try:
-            product = services.create_listing_unchecked(seller=seller, by=by, data=row.data)
-            if submit:
-                product = product_transition(product_id=product.pk, to=Product.Status.PENDING_REVIEW, actor=by)
-            if row.stock:
-                services.receive_stock(by=by, product_id=product.pk, quantity=row.stock, reason=reason[:200])
-        except BusinessRuleError as error:
-            raise _CreateFailed(row.number, error.message) from None
-        except IntegrityError:
-            raise _CreateFailed(row.number, _(
-                "保存时数据被同时修改（如商家编码刚被另一个商品占用），本次未导入任何商品，请重新导入。")) from None
-        except DataError:
-            raise _CreateFailed(row.number, _("该行有数值超出范围，本次未导入任何商品。")) from None
-        created.append(product)
-    return created
+    try:
+        return services.create_listings_in_bulk(seller=seller, by=by, submit=submit, stock_reason=reason,
+                                                listings=[(row.data, row.stock) for row in rows])
+    except BusinessRuleError as error:
+        raise _CreateFailed(None, error.message) from None
+    except IntegrityError:
+        raise _CreateFailed(None, _(
+            "保存时数据被同时修改（如商家编码刚被另一个商品占用），本次未导入任何商品，请重新导入。")) from None
+    except DataError:
+        raise _CreateFailed(None, _("有数值超出范围，本次未导入任何商品。")) from None
 
 
 # --- export and template ------------------------------------------------------------------------

@@ -71,6 +71,14 @@ class CategoryAttribute(models.Model):
         return f"{self.name} ({self.unit})" if self.unit else self.name
 
 
+class ProductManager(models.Manager):
+    """The search vector is only ever searched in SQL, never read in Python: rows are loaded
+    without it (it is the widest column, and checkout and the storefront load products a lot)."""
+
+    def get_queryset(self):
+        return super().get_queryset().defer("search_vector")
+
+
 class Product(models.Model):
     """A seller's listing (商品).
 
@@ -126,6 +134,8 @@ class Product(models.Model):
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
     submitted_at = models.DateTimeField(_("提交审核时间"), null=True, blank=True)
     published_at = models.DateTimeField(_("上架时间"), null=True, blank=True)
+
+    objects = ProductManager()
 
     class Meta:
         verbose_name = _("商品")

@@ -17,6 +17,7 @@ one-character searches such as "浆"; Latin and digit terms match as prefixes ("
 import re
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.db import connection
 from django.db.models import Value
 
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -49,6 +50,25 @@ def search_vector(*, title: str, other_texts: list[str]):
     return (SearchVector(Value(index_text(title)), config="simple", weight="A")
             + SearchVector(Value(index_text(*other_texts)), config="simple", weight="B")
             + SearchVector(Value(single_characters(title, *other_texts)), config="simple", weight="D"))
+
+
+def update_search_vectors(table: str, rows, batch_size=500):
+    """Set the search vector of many rows, `rows` being (id, title, other texts): the same
+    vector `search_vector` builds, in one UPDATE per batch (bulk import)."""
+    rows = list(rows)
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), batch_size):
+            batch = rows[start:start + batch_size]
+            params = []
+            for pk, title, others in batch:
+                params += [pk, index_text(title), index_text(*others), single_characters(title, *others)]
+            values = ", ".join(["(%s::bigint, %s::text, %s::text, %s::text)"] * len(batch))
+            cursor.execute(
+                f"UPDATE {connection.ops.quote_name(table)} AS t SET search_vector = "  # noqa: S608 (table from _meta)
+                "setweight(to_tsvector('simple'::regconfig, v.a), 'A') || "
+                "setweight(to_tsvector('simple'::regconfig, v.b), 'B') || "
+                "setweight(to_tsvector('simple'::regconfig, v.d), 'D') "
+                f"FROM (VALUES {values}) AS v(id, a, b, d) WHERE t.id = v.id", params)
 
 
 def _quote(piece: str) -> str:

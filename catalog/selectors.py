@@ -265,14 +265,19 @@ def prices_visible_to(user) -> bool:
 # --- staff ------------------------------------------------------------------------------------
 
 def review_queue():
-    """Listings and revisions waiting for review, oldest first: [(kind, object, submitted at)].
+    """Listings and revisions waiting for review: major clients' first (highest tier first), then
+    oldest first: [(kind, object, submitted at)]."""
+    from crm.priority import tier_rank_expression
 
-    Major clients' items will come first once credit tiers exist (the major-clients issue)."""
-    listings = [("listing", product, product.submitted_at) for product in Product.objects.filter(
-        status=Product.Status.PENDING_REVIEW).select_related("seller", "category").order_by("submitted_at", "id")]
-    revisions = [("revision", revision, revision.created_at) for revision in ProductRevision.objects.filter(
-        status=ProductRevision.Status.PENDING).select_related("product__seller", "category").order_by("created_at")]
-    return sorted(listings + revisions, key=lambda item: (item[2] is None, item[2]))
+    listings = [("listing", product, product.submitted_at, product.priority) for product in Product.objects.filter(
+        status=Product.Status.PENDING_REVIEW).annotate(priority=tier_rank_expression("seller")).select_related(
+        "seller", "category").order_by("submitted_at", "id")]
+    revisions = [("revision", revision, revision.created_at, revision.priority) for revision in
+                 ProductRevision.objects.filter(status=ProductRevision.Status.PENDING).annotate(
+                     priority=tier_rank_expression("product__seller")).select_related(
+                     "product__seller", "category").order_by("created_at")]
+    ordered = sorted(listings + revisions, key=lambda item: (-item[3], item[2] is None, item[2]))
+    return [(kind, item, submitted_at) for kind, item, submitted_at, _priority in ordered]
 
 
 def review_queue_count():

@@ -67,14 +67,20 @@ class ListingData:
 
 
 def category_attributes(category) -> list[CategoryAttribute]:
-    """The structured attributes of a category: its own and its ancestors', root first."""
+    """The structured attributes of a category: its own and its ancestors', root first. Kept on
+    the category instance, so checking many rows of one category (an import) reads them once."""
+    cached = getattr(category, "_attribute_definitions", None)
+    if cached is not None:
+        return cached
     chain, node = [], category
     while node is not None:
         chain.append(node.pk)
         node = node.parent
     definitions = CategoryAttribute.objects.filter(category_id__in=chain)
     depth = {pk: index for index, pk in enumerate(reversed(chain))}
-    return sorted(definitions, key=lambda item: (depth[item.category_id], item.position, item.pk))
+    category._attribute_definitions = sorted(definitions, key=lambda item: (depth[item.category_id], item.position,
+                                                                             item.pk))
+    return category._attribute_definitions
 
 
 _NUMBER = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)")
@@ -192,16 +198,36 @@ def _refuse_if_errors(errors):
             "count": len(errors)}, code="invalid_listing", details=errors)
 
 
-def refresh_search_vector(product_id):
-    """Recompute a listing's search text: title, category path, attributes, seller, description."""
-    product = Product.objects.select_related("category__parent", "seller").get(pk=product_id)
-    category, names = product.category, []
-    while category is not None:
-        names += [category.name, category.name_en]
-        category = category.parent
+def _search_texts(product, categories=None):
+    """(title, other texts) a listing is found by: title, category path, attributes, seller, description.
+    `categories` (id → Category) spares a query per level of the path."""
+    names = []
+    if categories is None:
+        category = product.category
+        while category is not None:
+            names += [category.name, category.name_en]
+            category = category.parent
+    else:
+        category_id = product.category_id
+        while category_id is not None:
+            names += [categories[category_id].name, categories[category_id].name_en]
+            category_id = categories[category_id].parent_id
     attributes = [f"{name} {value}" for name, value in product.attributes.items()]
-    Product.objects.filter(pk=product_id).update(search_vector=search.search_vector(
-        title=product.title, other_texts=[*names, *attributes, product.seller.name, product.description]))
+    return product.title, [*names, *attributes, product.seller.name, product.description]
+
+
+def refresh_search_vector(product_id):
+    """Recompute a listing's search text."""
+    product = Product.objects.select_related("category__parent", "seller").get(pk=product_id)
+    title, others = _search_texts(product)
+    Product.objects.filter(pk=product_id).update(search_vector=search.search_vector(title=title, other_texts=others))
+
+
+def _refresh_search_vectors(products):
+    """`refresh_search_vector` for many listings in one statement (their category and seller loaded)."""
+    categories = Category.objects.in_bulk()
+    search.update_search_vectors(Product._meta.db_table, [(product.pk, *_search_texts(product, categories))
+                                                          for product in products])
 
 
 # --- who may act --------------------------------------------------------------------------------
@@ -261,6 +287,46 @@ def create_listing_unchecked(*, seller, by, data: ListingData) -> Product:
     refresh_search_vector(product.pk)
     audit.record(actor=by, action="product.create", subject=product, company=seller, after=product.title)
     return product
+
+
+@transaction.atomic
+def create_listings_in_bulk(*, seller, by, listings, submit=False, stock_reason="") -> list[Product]:
+    """Insert validated listings with their opening stock (bulk import): `listings` is a list of
+    (ListingData, opening stock or None). The same rows as `create_listing_unchecked`, then
+    `product_transition` to review and `receive_stock`, one by one would write (drafts or pending
+    review, tiers, search text, a stock-in ledger line, audit rows), in a few statements for the
+    whole file instead of a dozen per listing. The products are new, so nothing else can hold
+    their rows while the opening stock goes in."""
+    now = timezone.now()
+    listings = [(data, _quantity(stock, "stock") if stock else None) for data, stock in listings]
+    products = [Product(
+        seller=seller, category=data.category, title=data.title, description=data.description,
+        attributes=data.attributes, unit=data.unit, price=data.price, min_order_quantity=data.min_order_quantity,
+        warehouse_region=data.warehouse_region, seller_sku=data.seller_sku,
+        status=S.PENDING_REVIEW if submit else S.DRAFT, submitted_at=now if submit else None,
+        stock_on_hand=stock or Decimal(0),
+    ) for data, stock in listings]
+    Product.objects.bulk_create(products, batch_size=500)
+    PriceTier.objects.bulk_create([
+        PriceTier(product=product, min_quantity=quantity, unit_price=price)
+        for product, (data, _stock) in zip(products, listings, strict=True) for quantity, price in data.tiers
+    ], batch_size=1000)
+    StockMovement.objects.bulk_create([
+        StockMovement(product=product, kind=StockMovement.Kind.STOCK_IN, on_hand_change=stock,
+                      reserved_change=Decimal(0), on_hand_after=stock, reserved_after=Decimal(0),
+                      reason=_reason(stock_reason)[:200], actor=by if by is not None and by.pk else None)
+        for product, (_data, stock) in zip(products, listings, strict=True) if stock
+    ], batch_size=1000)
+    _refresh_search_vectors(products)
+    events = []
+    for product in products:
+        events.append({"actor": by, "action": "product.create", "subject": product, "company": seller,
+                       "after": product.title})
+        if submit:
+            events.append({"actor": by, "action": "product.status", "subject": product, "company": seller,
+                           "before": S.DRAFT, "after": S.PENDING_REVIEW})
+    audit.record_many(events)
+    return products
 
 
 @transaction.atomic
@@ -576,6 +642,59 @@ def reserve_stock(*, product_id, holder, quantity, by, kind=StockReservation.Kin
               reservation=reservation, reference=reference,
               reason=note or _("为 %(holder)s 预留") % {"holder": holder.name})
     return reservation
+
+
+@dataclass(frozen=True)
+class ReservationRequest:
+    product_id: int
+    quantity: Decimal
+    reference: str = ""
+    note: str = ""
+
+
+def reserve_stock_for_checkout(*, holder, requests, by) -> list[StockReservation]:
+    """`reserve_stock` for every line of a checkout at once, in the caller's transaction: the
+    products are locked together in id order (the order every checkout locks them in), each must
+    be published with enough available, then the reservations and the ledger lines are written
+    in one statement each and every product's new total in one UPDATE. A shortfall raises
+    `insufficient_stock` naming the product (`details["product_id"]`) and saves nothing."""
+    wanted = {}
+    for request in requests:
+        wanted[request.product_id] = wanted.get(request.product_id, Decimal(0)) + _quantity(request.quantity)
+    products = {product.pk: product for product in Product.objects.select_for_update().filter(
+        pk__in=list(wanted)).order_by("pk")}
+    for product_id, quantity in sorted(wanted.items()):
+        product = products.get(product_id)
+        if product is None or product.status != S.PUBLISHED:
+            raise BusinessRuleError(_("该商品已下架。"), code="product_unavailable",
+                                    details={"product_id": product_id})
+        if product.stock_reserved + quantity > product.stock_on_hand:
+            raise BusinessRuleError(
+                _("库存不足：可用 %(available)s，在库 %(on_hand)s，已预留 %(reserved)s。") % {
+                    "available": product.stock_available, "on_hand": product.stock_on_hand,
+                    "reserved": product.stock_reserved},
+                code="insufficient_stock",
+                details={"available": str(product.stock_available), "product_id": product_id})
+    actor = by if by is not None and by.pk else None
+    reservations = StockReservation.objects.bulk_create([StockReservation(
+        product=products[request.product_id], holder=holder, kind=StockReservation.Kind.CHECKOUT,
+        quantity=_quantity(request.quantity), reference=request.reference[:40], note=request.note[:200],
+        created_by=actor,
+    ) for request in requests])
+    movements = []
+    for reservation in reservations:
+        product = products[reservation.product_id]
+        product.stock_reserved += reservation.quantity
+        movements.append(StockMovement(
+            product=product, kind=StockMovement.Kind.RESERVATION, on_hand_change=Decimal(0),
+            reserved_change=reservation.quantity, on_hand_after=product.stock_on_hand,
+            reserved_after=product.stock_reserved, reservation=reservation, actor=actor,
+            reference=reservation.reference, reason=(reservation.note or _("为 %(holder)s 预留") % {
+                "holder": holder.name})[:200]))
+    for product_id in wanted:
+        Product.objects.filter(pk=product_id).update(stock_reserved=products[product_id].stock_reserved)
+    StockMovement.objects.bulk_create(movements)
+    return reservations
 
 
 @transaction.atomic

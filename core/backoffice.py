@@ -6,7 +6,6 @@ so the shell does not need to know every app.
 
 import csv
 from dataclasses import dataclass
-from datetime import date
 
 from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
@@ -15,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import selectors
+from core.inputs import parse_query_date
 from core.permissions import StaffRole, staff_required, staff_roles
 
 
@@ -50,13 +50,6 @@ def dashboard(request):
     })
 
 
-def _parse_date(value):
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
 AUDIT_ROLES = (StaffRole.ADMINISTRATOR, StaffRole.LEGAL, StaffRole.CUSTOMER_SERVICE, StaffRole.REVIEWER,
                StaffRole.FINANCE, StaffRole.ACCOUNT_MANAGER)
 
@@ -66,8 +59,8 @@ def audit_log(request):
     filters = {
         "action": request.GET.get("action", "").strip(),
         "text": request.GET.get("q", "").strip(),
-        "since": _parse_date(request.GET.get("since")),
-        "until": _parse_date(request.GET.get("until")),
+        "since": parse_query_date(request.GET.get("since")),
+        "until": parse_query_date(request.GET.get("until")),
     }
     events = selectors.audit_events(**filters)
     if request.GET.get("format") == "csv":

@@ -39,3 +39,20 @@ class LanguageMiddleware:
         response.headers.setdefault("Content-Language", language)
         patch_vary_headers(response, ["Cookie"])
         return response
+
+
+class NotificationReadMiddleware:
+    """A signed-in member who opens the page a notification links to has read it."""
+
+    SKIP = ("/api/", "/static/", "/media/", "/jsi18n/", "/healthz", "/ping")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (request.method == "GET" and request.user.is_authenticated and not request.headers.get("HX-Request")
+                and not request.path.startswith(self.SKIP)):
+            from core.notifications import mark_read_on_visit
+
+            mark_read_on_visit(user=request.user, path=request.path)
+        return self.get_response(request)

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from core.models import Notification
@@ -23,6 +24,7 @@ def notify(*, recipient, kind, key, title, body="", link="", email=True):
             )
     except IntegrityError:
         return None
+    forget_unread_count(recipient.pk)
     if notification.send_email:
         from core.tasks import send_notification_email
 
@@ -50,9 +52,38 @@ def deliver_email(*, notification_id):
     return True
 
 
+def forget_unread_count(user_id):
+    """The cached inbox badge is stale: drop it now and again once the change commits (a page
+    rendered in between may have cached the old figure)."""
+    from django.core.cache import cache
+
+    from core.selectors import unread_key
+
+    cache.delete(unread_key(user_id))
+    transaction.on_commit(lambda: cache.delete(unread_key(user_id)))
+
+
 def mark_read(*, user, notification_ids=None):
     """Mark the user's notifications read (all unread ones when no ids are given)."""
     unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if notification_ids is not None:
         unread = unread.filter(pk__in=notification_ids)
-    return unread.update(read_at=timezone.now())
+    marked = unread.update(read_at=timezone.now())
+    if marked:
+        forget_unread_count(user.pk)
+    return marked
+
+
+def mark_read_on_visit(*, user, path) -> int:
+    """Opening the page a notification links to reads it (the inbox badge stops counting it)."""
+    from core.selectors import unread_count
+
+    if not unread_count(user=user):  # the usual case, answered from the cache
+        return 0
+    marked = Notification.objects.filter(
+        Q(link=path) | Q(link__startswith=f"{path}#") | Q(link__startswith=f"{path}?"),
+        recipient=user, read_at__isnull=True,
+    ).update(read_at=timezone.now())
+    if marked:
+        forget_unread_count(user.pk)
+    return marked

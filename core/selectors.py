@@ -36,8 +36,24 @@ def inbox(*, user):
     return Notification.objects.filter(recipient=user).order_by("-created_at", "-id")
 
 
+UNREAD_TIMEOUT = 60  # seconds; bulk inserts of notifications (tier reviews, reminders) show within this
+
+
+def unread_key(user_id):
+    return f"notifications:unread:{user_id}"
+
+
 def unread_count(*, user):
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    """The inbox badge: how many of the user's notifications are unread. Cached per user (every
+    signed-in page shows it); `core.notifications` forgets the figure when it changes."""
+    from django.core.cache import cache
+
+    key = unread_key(user.pk)
+    count = cache.get(key)
+    if count is None:
+        count = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+        cache.set(key, count, UNREAD_TIMEOUT)
+    return count
 
 
 def audit_events_for(subject):

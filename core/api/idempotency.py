@@ -1,7 +1,9 @@
 """`Idempotency-Key` on POST: the same key and body replay the first response; the same key
 with another body is refused (422); a repeat while the first is still running gets 409.
 
-Keys are per caller (API key or signed-in user) and honoured for 24 hours.
+Keys are per caller (API key or signed-in user) and honoured for 24 hours. A multipart upload
+is compared by its fields and the SHA-256 of each file, not by its raw bytes: a client that
+retries builds a new multipart boundary, and that must still count as the same request.
 """
 
 import hashlib
@@ -24,6 +26,28 @@ def _owner(request):
     return f"user:{request.user.pk}"
 
 
+def _multipart_fingerprint(request) -> bytes:
+    fields = {name: request.POST.getlist(name) for name in sorted(request.POST)}
+    files = {}
+    for name in sorted(request.FILES):
+        hashes = []
+        for upload in request.FILES.getlist(name):
+            digest = hashlib.sha256()
+            for chunk in upload.chunks():
+                digest.update(chunk)
+            upload.seek(0)
+            hashes.append([upload.name, digest.hexdigest()])
+        files[name] = hashes
+    return json.dumps({"fields": fields, "files": files}, ensure_ascii=False, sort_keys=True).encode()
+
+
+def request_digest(request) -> str:
+    """What makes two requests "the same": method, path and content."""
+    content_type = request.META.get("CONTENT_TYPE", "")
+    content = _multipart_fingerprint(request) if content_type.startswith("multipart/form-data") else request.body
+    return hashlib.sha256(request.method.encode() + request.path.encode() + b"\n" + content).hexdigest()
+
+
 def begin(request):
     """Reserve the key for this request, or raise the stored answer. Returns the record or None."""
     key = request.META.get(HEADER, "").strip()
@@ -31,7 +55,7 @@ def begin(request):
         return None
     if len(key) > 200:
         raise BusinessRuleError(_("Idempotency-Key 不能超过 200 个字符。"), code="idempotency_key_too_long")
-    digest = hashlib.sha256(request.method.encode() + request.path.encode() + b"\n" + request.body).hexdigest()
+    digest = request_digest(request)
     owner = _owner(request)
     try:
         with transaction.atomic():

@@ -6,10 +6,12 @@ import random
 from datetime import timedelta
 from decimal import ROUND_CEILING, Decimal
 
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from accounts import services as account_services
 from accounts.models import Company, CompanyDocument, FreezeRecord, Membership, User
@@ -19,7 +21,10 @@ from catalog.models import Category, CategoryAttribute, PriceTier, Product, Prod
 from catalog.pricing import unit_price_for
 from catalog.services import clean_attributes, refresh_search_vector
 from core.demo import world
+from core.demo.bartering import DemoBarter
+from core.demo.debts import DemoDebts
 from core.demo.logins import DEMO_PASSWORD, STAFF
+from core.demo.trading import DemoTrading, demo_order
 from core.models import Region
 from core.money import to_money
 from orders.models import Order, OrderLine
@@ -49,7 +54,7 @@ def demo_id_number(slug):
     return first17 + id_number_check_char(first17)
 
 
-_licence_cache = {}
+_pdf_cache = {}
 
 
 def licence_details(company):
@@ -57,22 +62,33 @@ def licence_details(company):
             "legal_representative": company.legal_representative}
 
 
-def demo_licence(details, title="营业执照（演示）"):
-    """A document scan for the demo world: a real PDF with Chinese text (weasyprint)."""
-    key = (title, details["name"], details["unified_social_credit_code"])
-    if key not in _licence_cache:
+def demo_pdf(title, lines, *, name):
+    """A document for the demo world: a real PDF with Chinese text (weasyprint)."""
+    key = (title, tuple(lines))
+    if key not in _pdf_cache:
         from weasyprint import HTML
 
+        paragraphs = "".join(f"<p>{line}</p>" for line in lines)
         html = (
             "<html><body style='font-family: \"Noto Sans CJK SC\", sans-serif; padding: 40px'>"
-            f"<h1 style='text-align:center;color:#b91c1c'>{title}</h1>"
-            f"<p>统一社会信用代码：{details['unified_social_credit_code']}</p>"
-            f"<p>名称：{details['name']}</p><p>法定代表人：{details['legal_representative']}</p>"
-            "<p>类型：有限责任公司</p><p>经营范围：纸浆、纸制品、包装材料的销售。</p>"
+            f"<h1 style='text-align:center;color:#b91c1c'>{title}</h1>{paragraphs}"
             "<p style='margin-top:60px;color:#888'>本文件由演示数据生成，仅用于平台演示。</p></body></html>"
         )
-        _licence_cache[key] = HTML(string=html).write_pdf()
-    return ContentFile(_licence_cache[key], name="营业执照.pdf")
+        _pdf_cache[key] = HTML(string=html).write_pdf()
+    return ContentFile(_pdf_cache[key], name=name)
+
+
+def demo_licence(details, title="营业执照（演示）"):
+    """A business licence (or ID card) scan for the demo world."""
+    return demo_pdf(title, [
+        f"统一社会信用代码：{details['unified_social_credit_code']}", f"名称：{details['name']}",
+        f"法定代表人：{details['legal_representative']}", "类型：有限责任公司",
+        "经营范围：纸浆、纸制品、包装材料的销售。"], name="营业执照.pdf")
+
+
+def demo_bank_account(code):
+    """A well-formed (digits only) corporate account number for a demo company."""
+    return "1202021009100" + f"{int(hashlib.sha256(code.encode()).hexdigest(), 16) % 10**6:06d}"
 
 
 def min_order_value(product):
@@ -98,17 +114,49 @@ class DemoWorld:
         orders = self.build_order_history()
         self.products += self.build_listing_variants()
         self.build_special_statuses()
+        trading = DemoTrading(self)
+        live = trading.build()
+        clearing_runs, cases = DemoDebts(trading).build()
+        deals = DemoBarter(trading).build()
+        trading.daily_jobs()
         self.say(f"demo world: {len(self.companies)} companies, {len(self.products)} products, "
-                 f"{orders} orders generated, {len(self.staff)} staff")
+                 f"{orders} orders generated, {live} live orders placed, {len(self.staff)} staff, "
+                 f"{clearing_runs} clearing runs, {cases} debt cases, {deals} barter deals")
+
+    @staticmethod
+    def is_loaded():
+        """Whether the whole world is there, down to its last live order, debt case and barter
+        deal (`seed_demo --once`)."""
+        province = next(province for slug, _name, province, *_rest in world.COMPANIES if slug == world.DEMO_BUYER)
+        buyer = Company.objects.filter(
+            unified_social_credit_code=demo_credit_code(world.DEMO_BUYER, province)).first()
+        return (buyer is not None and demo_order(buyer, world.LIVE_ORDERS[-1][0]) is not None
+                and DemoDebts.is_loaded() and DemoBarter.is_loaded())
+
+    pdf = staticmethod(demo_pdf)
+
+    @staticmethod
+    def bank_account(company):
+        """The company's account when well-formed, else the one the demo now gives it (worlds
+        built before the accounts were digits only)."""
+        account = company.bank_account
+        return account if account.isdigit() else demo_bank_account(company.unified_social_credit_code)
 
     # --- people ----------------------------------------------------------------------------
 
     def user(self, email, name, *, is_staff=False):
         user = User.objects.filter(email=email).first()
         if user is None:
-            user = account_services.create_user(email=email, password=DEMO_PASSWORD, full_name=name,
-                                                is_staff=is_staff, email_verified=True)
+            user = account_services.create_user(email=email, password=None, full_name=name, is_staff=is_staff,
+                                                email_verified=True)
+            # Every demo login shares one password: hash it once, not once per user (seconds each).
+            user.password = self.password_hash
+            user.save(update_fields=["password"])
         return user
+
+    @cached_property
+    def password_hash(self):
+        return make_password(DEMO_PASSWORD)
 
     def build_staff(self):
         staff = []
@@ -158,7 +206,7 @@ class DemoWorld:
                     "contact_email": main.email, "taxpayer_type": Company.TaxpayerType.GENERAL,
                     "invoice_title": name, "tax_number": code, "invoice_address": f"{province_name}{city_name}",
                     "invoice_phone": "0571-88886666", "bank_name": "中国工商银行",
-                    "bank_account": "1202021009100" + code[-6:],
+                    "bank_account": demo_bank_account(code),
                 }
                 if role in {"pending", "rejected"}:
                     company = self.apply(main, details, rejected=role == "rejected")

@@ -205,3 +205,180 @@ CATEGORY_ATTRIBUTES = {
 # the storefront holds a few hundred listings: (grammage factor, price factor) and packing names.
 GRAMMAGE_VARIANTS = [(0.7, 0.96), (0.75, 0.965), (0.8, 0.97), (0.9, 0.985), (1.1, 1.015), (1.2, 1.03), (1.3, 1.045), (1.4, 1.06), (1.6, 1.09), (1.8, 1.12), (2.0, 1.15)]
 PACKING_VARIANTS = [("散装", 0.98), ("吨袋装", 1.0), ("托盘装", 1.02), ("加急现货", 1.05), ("年度合约价", 0.96), ("小批量试单", 1.08), ("厂家直发", 0.99)]
+
+# --- live trading: what the order, staff and major-client pages show right after seed_demo ------
+
+# The demo buyer (main@ and buyer@dongfang-pack) and its orders in every state, each found again
+# by the marker "演示订单 #<n>：" at the start of the buyer's note. core/demo/trading.py drives each
+# one through the real services to its state, in this order (the completed one is completed by the
+# after-sale job before any later one is signed for). (n, seller slug, state, about how much in CNY
+# (whole units, at least the minimum order), buyer's note)
+DEMO_BUYER = "dongfang-pack"
+DEMO_PURCHASE_APPROVAL_LIMIT = "20000.00"
+LIVE_ORDERS = [
+    (1, "lufeng-paper", "awaiting_approval", 48000, "下月烟包订单备料，超出本人审批限额，请主账号审批。"),
+    (2, "lufeng-paper", "pending_payment", 30000, "请按A级标准发货，卷筒内径76mm，外包装防潮。"),
+    (3, "yongshang-trade", "transfer_recorded", 18000, "货款已对公转账，附言已填写汇款识别码，请财务核对。"),
+    (4, "lufeng-paper", "transfer_mismatch", 26000, "本单货款由集团财务代付，付款户名为集团公司。"),
+    (5, "lufeng-paper", "paid", 28000, "已付款，请尽快安排发货，送货前一天电话联系仓库。"),
+    (6, "lufeng-paper", "shipped", 52000, "请发顺丰，到货前电话联系仓库收货员。"),
+    (7, "lufeng-paper", "completed", 45000, "月度常规补货，随货附质检报告。"),
+    (8, "yongshang-trade", "received", 15000, "请随货附送货单，我司凭送货单入库。"),
+    (9, "yongshang-trade", "cancelled", 9000, "试单，如规格合适下月加量。"),
+    (10, "lufeng-paper", "refund_requested", 31000, "急单，请优先排产。"),
+    (11, "yongshang-trade", "refund_approved", 12000, "配合新品打样使用。"),
+    (12, "lufeng-paper", "return_shipped", 27000, "卷筒请立放，注意防潮。"),
+    (13, "lufeng-paper", "dispute_mediation", 56000, "用于出口烟包，请严格按A级标准检验。"),
+    (14, "lufeng-paper", "on_account", 150000, "本单使用账期付款。"),
+]
+
+# Credit (账期): the demo buyer applies for and is granted a line; another Platinum client's
+# application waits for finance; a Gold client buys on account and falls behind with its payments.
+# (slug, requested limit, term days, purpose)
+CREDIT_LINE_APPLICATIONS = [
+    ("dongfang-pack", "600000.00", 60, "年度框架采购白卡纸、箱板纸，按月结算，申请60天账期。"),
+    ("jinghua-print", "150000.00", 30, "教辅印刷旺季备纸，申请30天账期。"),
+]
+PENDING_CREDIT_APPLICATION = ("pengcheng-print", "400000.00", 60,
+                              "中秋、春节礼盒包装旺季备货，铜版纸与白卡纸用量翻倍，申请60天账期。")
+# The Gold client's on-account orders whose receivables are overdue: (n, seller, about how much in
+# CNY, days overdue, buyer's note).
+OVERDUE_CLIENT = "jinghua-print"
+OVERDUE_ORDERS = [
+    (21, "lufeng-paper", 40000, 45, "秋季教材用纸，账期付款。"),
+    (22, "lufeng-paper", 30000, 12, "期刊印刷用纸，账期付款。"),
+]
+
+# --- debt resolution: obligations, clearing runs and cases (core/demo/debts.py) ----------------
+
+# The obligations registry (债务登记): the creditor registers, the debtor answers. Each is found
+# again by its creditor and reference. (reference, debtor slug, creditor slug, amount in CNY, due
+# in days from today (negative: overdue), what it is for, the debtor's answer: "confirm",
+# "pending" (not answered yet) or "dispute"). Debt runs in rings, as 三角债 does: 鲁丰 → 甬商 →
+# 东方包装 → 鲁丰 (debtor → creditor), a five-company ring around the Pearl River and Yangtze
+# deltas, and a trap for greedy clearing (A→B, B→A, B→C, C→A, all 100,000: cancelling the pair
+# A↔B first sets off 200,000, the ring A→B→C→A sets off 300,000). The first clearing run sets off
+# what the confirmed ones allow and is applied.
+DEBT_OBLIGATIONS = [
+    ("YS-DL-2026-0815", "lufeng-paper", "yongshang-trade", "320000.00", -40, "代理进口针叶木浆货款（8月到港批次）", "confirm"),
+    ("DF-BZ-2026-0902", "yongshang-trade", "dongfang-pack", "260000.00", -30, "出口纸箱及内衬包装加工费", "confirm"),
+    ("LF-XS-2026-0917", "dongfang-pack", "lufeng-paper", "410000.00", -20, "250g 白卡纸货款（9月批次）", "confirm"),
+    ("YX-XS-2026-0623", "hengfeng-carton", "yuexing-paper", "240000.00", -60, "170g 牛卡箱板纸货款", "confirm"),
+    ("JZ-FZ-2026-0704", "yuexing-paper", "jizhong-recycle", "180000.00", -50, "国废黄板纸（OCC）货款", "confirm"),
+    ("DT-SB-2026-0711", "jizhong-recycle", "dongting-machinery", "150000.00", -45, "废纸打包机及配件款", "confirm"),
+    ("WZ-BZ-2026-0725", "dongting-machinery", "wuzhong-pack", "130000.00", -35, "设备出口木箱及包装材料款", "confirm"),
+    ("HF-WX-2026-0801", "wuzhong-pack", "hengfeng-carton", "160000.00", -25, "纸箱外协加工费", "confirm"),
+    ("SH-XS-2026-0312", "jingang-carton", "suihe-trade", "100000.00", -90, "再生箱板纸货款", "confirm"),
+    ("JG-JG-2026-0406", "suihe-trade", "jingang-carton", "100000.00", -80, "纸箱代加工费", "confirm"),
+    ("GT-XS-2026-0518", "suihe-trade", "guitang-pulp", "100000.00", -70, "漂白蔗渣浆货款", "confirm"),
+    ("JG-ZX-2026-0602", "guitang-pulp", "jingang-carton", "100000.00", -65, "浆包外包装纸箱款", "confirm"),
+    ("YS-XS-2026-0822", "chutian-print", "yongshang-trade", "45000.00", -15, "80g 双胶纸货款", "confirm"),
+    ("LF-BC-2026-1015", "dongfang-pack", "lufeng-paper", "58000.00", 20, "白卡纸10月调价补差", "pending"),
+    ("YS-XS-2026-0930", "pengcheng-print", "yongshang-trade", "95000.00", -5, "进口128g铜版纸货款（9月30日批次）", "dispute"),
+]
+# The debtor's objection to the disputed obligation above, with its evidence: (reference, reason,
+# evidence title, evidence lines, evidence note).
+DEBT_DISPUTE = (
+    "YS-XS-2026-0930",
+    "对账金额不符：9月30日批次中12吨铜版纸到货受潮起皱，已于9月28日办理退货（退货单 TH-20260928），"
+    "对应货款约7.5万元未扣减。请更正金额后重新登记。",
+    "退货单（演示）",
+    ["退货单号：TH-20260928", "退货单位：深圳鹏城彩印包装有限公司", "收货单位：宁波甬商纸业贸易有限公司",
+     "品名：进口 128g 铜版纸", "数量：12 吨", "退货原因：到货受潮起皱，无法上机印刷"],
+    "甬商仓库已签收的退货单",
+)
+# Registered and confirmed after the first run was applied: a ring through 东方包装 that the
+# second run finds. Every company but 东方包装 has confirmed its part; 东方包装's waits for the
+# demo login.
+SECOND_RUN_OBLIGATIONS = [
+    ("YX-XS-2026-1102", "dongfang-pack", "yuexing-paper", "180000.00", 25, "箱板纸、瓦楞原纸货款（10月）", "confirm"),
+    ("SH-DL-2026-1105", "yuexing-paper", "suihe-trade", "150000.00", 30, "代理进口美废（OCC）货款", "confirm"),
+    ("DF-LH-2026-1108", "suihe-trade", "dongfang-pack", "120000.00", 35, "中秋礼盒包装加工费", "confirm"),
+]
+SECOND_RUN_PENDING = "dongfang-pack"
+
+# Debt cases (债务化解), each found again by the marker "演示案件 #<n>：" at the start of its
+# description. Claims: (counterparty slug, its role, amount, due in days from today).
+# The first is submitted, taken by legal, planned (instalments for one debtor, the platform's
+# guarantee for the other) and in negotiation, confirmed so far by the applicant only.
+NEGOTIATION_CASE = {
+    "number": 1, "applicant": "lufeng-paper", "outcome": "instalments",
+    "description": "京华印务、楚天彩印两家印刷厂的纸款均已逾期，多次催收未果。两家表示经营正常、愿意还款，"
+                   "但旺季备纸占用资金，希望分期。请平台协调还款方案，必要时由平台提供担保。",
+    "claims": [("jinghua-print", "debtor", "86000.00", -40), ("chutian-print", "debtor", "45000.00", -25)],
+    "plan": "一、京华印务欠款 86,000 元分四期按月偿还，首期于两周后到期。\n"
+            "二、楚天彩印欠款 45,000 元于到期日一次性偿还，平台为其提供 40,000 元履约担保（费率 1.5%）。\n"
+            "三、任何一期逾期超过 30 天，鲁丰纸业有权就全部未还金额申请平台代偿或诉讼。",
+    "instalments": {"claim": 0, "total": "86000.00", "count": 4, "first_due_in": 14},
+    "guarantee": {"claim": 1, "limit": "40000.00", "fee_rate": "1.5", "note": "平台为楚天彩印的还款提供履约担保"},
+    "confirmed_by": ["lufeng-paper"],
+}
+# The second has its plan confirmed by both parties and is executing: three monthly instalments
+# (the first paid, the second overdue) and part of the debt settled with the debtor's waste paper,
+# ordered by the creditor. Goods: the debtor's first listing in the category (stock topped up when
+# short), the quantity and the agreed unit value.
+EXECUTION_CASE = {
+    "number": 2, "applicant": "jiaxing-supply", "outcome": "debt_for_goods",
+    "description": "我司于今年6月向冀中再生预付国废黄板纸货款 200,000 元，冀中再生因打包设备故障未能按期供货，"
+                   "预付款至今未退。对方同意部分以废纸抵债、其余分期退还。",
+    "claims": [("jizhong-recycle", "debtor", "200000.00", -75)],
+    "plan": "一、冀中再生以一级国废黄板纸 50 吨抵债，按每吨 1,600 元作价 80,000 元，由禾丰纸业下单提货。\n"
+            "二、其余 120,000 元分三期按月退还，每期 40,000 元。",
+    "instalments": {"claim": 0, "total": "120000.00", "count": 3},
+    "goods": {"claim": 0, "category": "occ", "quantity": "50", "unit_value": "1600.00"},
+    "confirmed_by": ["jiaxing-supply", "jizhong-recycle"],
+}
+
+# --- barter (core/demo/bartering.py) -----------------------------------------------------------
+
+# Barter profiles: (slug, cash limit, note).
+BARTER_PROFILES = [
+    ("dongfang-pack", "100000.00", "差额可对公转账结算"),
+    ("suihe-trade", "30000.00", ""),
+    ("jiaxing-supply", "30000.00", ""),
+    ("yongshang-trade", "50000.00", "差额月结"),
+    ("minlin-pulp", "80000.00", ""),
+    ("wanshan-tissue", "20000.00", ""),
+    ("dongting-machinery", "0.00", "只接受以货易货"),
+]
+# Haves, each found again by the marker "演示易货 #<n>：" at the start of its note: (n, slug,
+# category slug, free-form title (None: the company's first listing in that category in PRODUCTS,
+# whose stock the seller tops up first when short), unit (free-form only), quantity, unit value,
+# note).
+# 东方包装's lot of board left over from a cancelled order is taken by three traders, each giving
+# back what 东方包装 buys; a pulp mill, a tissue maker and an equipment maker trade in a ring.
+BARTER_LOT = 1
+BARTER_HAVES = [
+    (1, "dongfang-pack", "ivory-board", "库存 250g 白卡纸（客户订单取消积压）", "吨", "120", "4600.00",
+     "上海仓现货，整批或分批易货均可"),
+    (2, "suihe-trade", "linerboard", None, "", "60", "3220.00", "广州仓现货"),
+    (3, "jiaxing-supply", "duplex-board", None, "", "60", "4140.00", "嘉兴仓现货"),
+    (4, "yongshang-trade", "coated", None, "", "40", "5980.00", "宁波保税仓"),
+    (5, "minlin-pulp", "hardwood-pulp", None, "", "100", "4500.00", "南平厂区自提"),
+    (6, "wanshan-tissue", "toilet-tissue", None, "", "600", "120.00", "可作员工福利"),
+    (7, "dongting-machinery", "felts", None, "", "4", "27000.00", "含上门安装指导"),
+]
+# Wants: (n, slug, category slug, title, quantity, budget, highest unit value, note). Budgets are
+# what the matched goods are worth, so every company gives as much as it gets and the deals need
+# no cash.
+BARTER_WANTS = [
+    (11, "dongfang-pack", "linerboard", "箱板纸（外箱用）", "40", "128800.00", "3300.00", "用于外箱"),
+    (12, "dongfang-pack", "duplex-board", "白板纸（内盒用）", "40", "165600.00", "4200.00", "用于内盒"),
+    (13, "dongfang-pack", "coated", "铜版纸（礼盒裱面用）", "30", "179400.00", "6000.00", "礼盒裱面"),
+    (14, "suihe-trade", "ivory-board", "白卡纸 250g", "28", "128800.00", "4700.00", "转售华南客户"),
+    (15, "jiaxing-supply", "ivory-board", "白卡纸 250g", "36", "165600.00", "4700.00", "供嘉兴药盒厂"),
+    (16, "yongshang-trade", "ivory-board", "白卡纸 250g", "39", "179400.00", "4700.00", "出口订单备货"),
+    (17, "wanshan-tissue", "hardwood-pulp", "漂白阔叶木浆", "12", "54000.00", "4600.00", "生活用纸配浆"),
+    (18, "dongting-machinery", "toilet-tissue", "卷筒卫生纸（员工福利）", "450", "54000.00", "125.00", "年底员工福利"),
+    (19, "minlin-pulp", "felts", "浆板机压榨毛毯", "2", "54000.00", "28500.00", "浆板机年度检修"),
+]
+# A want the three-company ring fills.
+BARTER_RING = 17
+# Who confirms which deal (a deal found by a want it fills), in order; a deal everyone confirms
+# executes as orders. (want n, [slugs]). The ring executes, as does 禾丰's part of the lot; 穗和's
+# part waits for 东方包装; 甬商's is not answered yet.
+BARTER_ANSWERS = [
+    (17, ["minlin-pulp", "wanshan-tissue", "dongting-machinery"]),
+    (15, ["jiaxing-supply", "dongfang-pack"]),
+    (14, ["suihe-trade"]),
+]

@@ -61,3 +61,25 @@ def get(mapping, key):
         return mapping.get(key)
     except AttributeError:
         return None
+
+
+@register.filter
+def audit_action(action):
+    """An audit action's name for people ("下单"), or the code when no app named it."""
+    from core.audit import action_label
+
+    return action_label(action)
+
+
+@register.filter
+def audit_before(event):
+    from core.audit import value_label
+
+    return value_label(event.action, event.before)
+
+
+@register.filter
+def audit_after(event):
+    from core.audit import value_label
+
+    return value_label(event.action, event.after)

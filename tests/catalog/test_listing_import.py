@@ -370,3 +370,31 @@ def test_merchant_downloads_the_template_and_exports(client, seller):
     assert exported["Content-Type"].startswith("text/csv")
     assert "导出纸" in exported.content.decode("utf-8-sig")
     assert read_xlsx(client.get("/merchant/import/export/").content)[1][1] == "导出纸"
+
+
+def test_imported_listings_are_found_exactly_like_listings_saved_one_by_one(seller):
+    """The bulk import writes the search text in one statement; it must be the vector a listing
+    saved through the form gets."""
+    from catalog.services import refresh_search_vector
+
+    job = imports.import_listings(by=factories.main_user_of(seller), upload=csv_upload([GOOD_ROW, OTHER_ROW]))
+    assert job.status == ImportJob.Status.SUCCEEDED
+    for product in seller.products.all():
+        imported = product.search_vector
+        refresh_search_vector(product.pk)
+        product.refresh_from_db()
+        assert imported and imported == product.search_vector
+
+
+def test_an_imports_query_count_does_not_grow_with_its_rows(seller):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for(count, prefix):
+        rows = [row_with(**{"商家编码": f"{prefix}-{i}"}) for i in range(count)]
+        with CaptureQueriesContext(connection) as captured:
+            job = imports.import_listings(by=factories.main_user_of(seller), upload=csv_upload(rows), submit=True)
+        assert job.created_count == count
+        return len(captured)
+
+    assert queries_for(3, "A") == queries_for(60, "B")

@@ -67,6 +67,37 @@ def test_a_repeated_request_with_the_same_idempotency_key_imports_once(seller):
     assert ImportJob.objects.count() == 1 and seller.products.count() == 1
 
 
+def _multipart(boundary, content, name="商品.csv"):
+    from django.test.client import encode_multipart
+
+    return encode_multipart(boundary, {"file": _named(content, name)})
+
+
+def _named(content, name):
+    upload = io.BytesIO(content)
+    upload.name = name
+    return upload
+
+
+def test_a_retry_with_a_new_multipart_boundary_is_still_the_same_request(seller):
+    api = api_for(factories.main_user_of(seller), seller)
+    content = csv_upload([GOOD_ROW]).read()
+
+    def post(boundary, payload):
+        return api.generic("POST", JOBS, _multipart(boundary, payload), content_type=f"multipart/form-data; "
+                           f"boundary={boundary}", HTTP_IDEMPOTENCY_KEY="import-2")
+
+    first = post("first-boundary-1111", content)
+    retried = post("retry-boundary-2222", content)
+    assert first.status_code == retried.status_code == 201
+    assert retried["Idempotent-Replayed"] == "true" and ImportJob.objects.count() == 1
+
+    other_file = post("third-boundary-3333", csv_upload([row_with(**{"商家编码": "B9"})]).read())
+    assert other_file.status_code == 422
+    assert other_file.json()["error"]["code"] == "idempotency_key_reused"
+    assert ImportJob.objects.count() == 1
+
+
 def test_a_key_without_the_products_scope_is_refused(seller):
     api = api_for(factories.main_user_of(seller), seller, scopes=["purchasing"])
     assert api.post(JOBS, {"file": csv_upload([GOOD_ROW])}, format="multipart").status_code == 403

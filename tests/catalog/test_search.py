@@ -20,7 +20,8 @@ def titles(params):
 
 @pytest.fixture
 def catalogue():
-    seller = factories.company()
+    # A fixed name: the seller's name is searchable, and a default one carries the user's id digits.
+    seller = factories.company(name="测试贸易有限公司")
     board = factories.category()
     CategoryAttribute.objects.create(category=board, name="克重", kind="number", unit="g/㎡")
     liner = factories.category(slug="linerboard", name="箱板纸")

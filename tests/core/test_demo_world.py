@@ -8,15 +8,67 @@ from django.utils import timezone
 
 from accounts.models import Company, User
 from accounts.validators import is_valid_credit_code
-from catalog.models import Product
+from barter.models import BarterProfile, Listing, MatchingRun, Participant, Proposal, Settlement, Transfer
+from catalog.models import Product, StockMovement, StockReservation
+from core.models import AuditEvent, Notification
 from core.permissions import StaffRole
-from orders.models import Order
+from crm.models import (
+    ClientNote,
+    Collection,
+    CreditApplication,
+    CreditLine,
+    CreditScore,
+    Handover,
+    Receivable,
+    ReorderReminder,
+    ReviewTask,
+    TierChange,
+    TierReview,
+    Visit,
+    VolumeAlert,
+)
+from debt.models import (
+    CaseClaim,
+    ClearingItem,
+    ClearingParticipant,
+    ClearingRun,
+    DebtCase,
+    GoodsSettlement,
+    Guarantee,
+    Instalment,
+    InstalmentPayment,
+    InstalmentPlan,
+    Obligation,
+    ObligationDispute,
+    ObligationEvidence,
+    PlanDecision,
+)
+from orders.models import (
+    Dispute,
+    DisputeEvidence,
+    InvoiceRequest,
+    Order,
+    OrderAdjustment,
+    OrderMessage,
+    Payment,
+    Refund,
+    Shipment,
+    TrackingEvent,
+)
 
 pytestmark = pytest.mark.django_db
 
+COUNTED = [Company, User, Product, Order, Payment, Shipment, TrackingEvent, Refund, InvoiceRequest, Dispute,
+           DisputeEvidence, OrderAdjustment, OrderMessage, TierReview, TierChange, Handover, ReviewTask, Visit,
+           ClientNote, CreditScore, CreditApplication, CreditLine, Receivable, Collection, ReorderReminder,
+           VolumeAlert, Notification, AuditEvent, StockMovement, StockReservation,
+           Obligation, ObligationDispute, ObligationEvidence, ClearingRun, ClearingParticipant, ClearingItem, DebtCase,
+           CaseClaim, PlanDecision, Guarantee, InstalmentPlan, Instalment, InstalmentPayment, GoodsSettlement,
+           BarterProfile, Listing, MatchingRun, Proposal, Participant, Transfer, Settlement]
+
 
 def snapshot():
-    return (Company.objects.count(), User.objects.count(), Product.objects.count(), Order.objects.count())
+    return {model.__name__: model.objects.count() for model in COUNTED}
 
 
 def test_seed_demo_builds_a_paper_market_and_is_idempotent():
@@ -24,7 +76,7 @@ def test_seed_demo_builds_a_paper_market_and_is_idempotent():
     first = snapshot()
     call_command("seed_demo")
     assert snapshot() == first
-    companies, _users, products, orders = first
+    companies, products, orders = first["Company"], first["Product"], first["Order"]
     assert 25 <= companies <= 40
     assert products >= 300, "a few hundred listings"
     assert orders >= 200

@@ -1,0 +1,48 @@
+"""A checkout's stock is reserved for all its lines at once: the ledger balances line by line, and
+a shortfall on any line names that product and reserves nothing."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+
+from catalog import selectors
+from catalog.models import StockMovement, StockReservation
+from catalog.services import ReservationRequest, reserve_stock_for_checkout
+from core.errors import BusinessRuleError
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_every_line_is_reserved_and_the_ledger_balances(buyer, seller):
+    first = factories.stock(factories.product(seller=seller, title="甲"), "10")
+    second = factories.stock(factories.product(seller=seller, title="乙"), "5")
+
+    reservations = reserve_stock_for_checkout(holder=buyer, by=None, requests=[
+        ReservationRequest(product_id=second.pk, quantity="2", reference="PO-1"),
+        ReservationRequest(product_id=first.pk, quantity="3", reference="PO-1"),
+        ReservationRequest(product_id=first.pk, quantity="4", reference="PO-2"),
+    ])
+
+    assert [r.quantity for r in reservations] == [Decimal("2"), Decimal("3"), Decimal("4")]
+    for product, reserved in ((first, Decimal("7")), (second, Decimal("2"))):
+        product.refresh_from_db()
+        assert product.stock_reserved == reserved
+        assert selectors.ledger_totals(product.pk) == {"on_hand": product.stock_on_hand, "reserved": reserved}
+    assert StockMovement.objects.filter(kind=StockMovement.Kind.RESERVATION).count() == 3
+
+
+def test_a_shortfall_names_the_product_and_reserves_nothing(buyer, seller):
+    plenty = factories.stock(factories.product(seller=seller, title="甲"), "10")
+    short = factories.stock(factories.product(seller=seller, title="乙"), "1")
+
+    with pytest.raises(BusinessRuleError) as refused, transaction.atomic():
+        reserve_stock_for_checkout(holder=buyer, by=None, requests=[
+            ReservationRequest(product_id=plenty.pk, quantity="2"), ReservationRequest(product_id=short.pk,
+                                                                                       quantity="2")])
+
+    assert refused.value.code == "insufficient_stock" and refused.value.details["product_id"] == short.pk
+    assert not StockReservation.objects.exists()
+    plenty.refresh_from_db()
+    assert plenty.stock_reserved == 0
