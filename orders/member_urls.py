@@ -1,10 +1,7 @@
-from django.urls import path
-
-from orders import views
+from orders import dispute_views, invoice_views, payment_views, refund_views, shipping_views, views
 
 app_name = "member-orders"
 
-urlpatterns = [
-    path("", views.order_list, name="list"),
-    path("<str:number>/", views.order_detail, name="detail"),
-]
+urlpatterns = (views.member_urlpatterns + payment_views.member_urlpatterns + refund_views.member_urlpatterns
+               + shipping_views.member_urlpatterns + invoice_views.member_urlpatterns
+               + dispute_views.member_urlpatterns)

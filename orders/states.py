@@ -1,7 +1,8 @@
 """The order lifecycle as a table: status → statuses it may move to (SPEC §3).
 
-The orders issue adds the services that drive each move (payment confirmation, shipping,
-receipt, refunds); every move goes through `order_transition`.
+Every move goes through `order_transition`, which locks the order, checks the table, stamps the
+matching time field and writes the audit row (who, when, from, to) in the same transaction.
+A refund or dispute that ends without a refund returns the order to `resume_status`.
 """
 
 from django.db import transaction
@@ -14,17 +15,30 @@ from orders.models import Order
 S = Order.Status
 
 TRANSITIONS = {
+    S.AWAITING_APPROVAL: {S.PENDING_PAYMENT, S.CANCELLED},
     S.PENDING_PAYMENT: {S.PAID, S.CANCELLED},
-    S.PAID: {S.SHIPPED, S.REFUND_REQUESTED},
-    S.SHIPPED: {S.RECEIVED, S.REFUND_REQUESTED},
-    S.RECEIVED: {S.COMPLETED},
-    S.REFUND_REQUESTED: {S.REFUNDED, S.PAID, S.SHIPPED},
-    S.COMPLETED: set(),
+    S.PAID: {S.SHIPPED, S.REFUND_REQUESTED, S.IN_DISPUTE},
+    S.SHIPPED: {S.RECEIVED, S.REFUND_REQUESTED, S.IN_DISPUTE},
+    S.RECEIVED: {S.COMPLETED, S.IN_DISPUTE},
+    # Back to where the order was when a refund ends without refunding everything.
+    S.REFUND_REQUESTED: {S.REFUNDED, S.PAID, S.SHIPPED, S.RECEIVED, S.COMPLETED, S.IN_DISPUTE},
+    S.IN_DISPUTE: {S.REFUND_REQUESTED, S.REFUNDED, S.PAID, S.SHIPPED, S.RECEIVED, S.COMPLETED},
+    S.COMPLETED: {S.IN_DISPUTE},  # within the after-sales window (orders.disputes)
     S.CANCELLED: set(),
     S.REFUNDED: set(),
 }
 
-TIMESTAMPS = {S.PAID: "paid_at", S.COMPLETED: "completed_at"}
+TIMESTAMPS = {S.PAID: "paid_at", S.SHIPPED: "shipped_at", S.RECEIVED: "received_at",
+              S.COMPLETED: "completed_at", S.CANCELLED: "cancelled_at"}
+
+# Moving into these remembers where the order was, so it can go back there.
+INTERRUPTIONS = {S.REFUND_REQUESTED, S.IN_DISPUTE}
+# Going back to these after an interruption keeps their original time stamp.
+RESUMABLE = {S.PAID, S.SHIPPED, S.RECEIVED, S.COMPLETED}
+
+
+def may_move(order, to) -> bool:
+    return to in TRANSITIONS[order.status]
 
 
 @transaction.atomic
@@ -35,9 +49,12 @@ def order_transition(*, order_id, to, actor, reason="", at=None):
         raise InvalidTransition(order.status, to, label=lambda value: S(value).label)
     previous, order.status = order.status, to
     fields = ["status", "updated_at"]
-    if to in TIMESTAMPS:
+    if to in TIMESTAMPS and not (previous in INTERRUPTIONS and to in RESUMABLE):
         setattr(order, TIMESTAMPS[to], at or timezone.now())
         fields.append(TIMESTAMPS[to])
+    if to in INTERRUPTIONS and previous not in INTERRUPTIONS:
+        order.resume_status = previous
+        fields.append("resume_status")
     order.save(update_fields=fields)
     audit.record(actor=actor, action="order.status", subject=order, company=order.buyer, before=previous,
                  after=to, reason=reason)

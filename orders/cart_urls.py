@@ -1,0 +1,5 @@
+from orders import views
+
+app_name = "cart"
+
+urlpatterns = views.cart_urlpatterns
