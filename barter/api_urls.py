@@ -1,0 +1,3 @@
+from barter import views
+
+urlpatterns = views.api_urlpatterns
