@@ -6,9 +6,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DJANGO_SETTINGS_MODULE=tradeplatform.settings \
     DJANGO_STATIC_ROOT=/app/staticfiles
 
-# Pango for weasyprint PDFs, CJK fonts so Chinese renders in them, gettext for translations.
+# Pango and HarfBuzz-Subset for weasyprint PDFs (fast subsetting of the large CJK fonts), CJK fonts so
+# Chinese renders in them, gettext for translations.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk gettext curl \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk gettext curl \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

@@ -9,9 +9,9 @@ STAMP := $(VENV)/.requirements-installed
 EMBEDDED := $(PY) -m devtools.embedded --
 PYTEST_ARGS ?=
 
-.PHONY: setup run test lint migrations-check bench browser-deps messages clean-data
+.PHONY: setup fonts run test lint migrations-check bench browser-deps messages clean-data
 
-setup: $(STAMP)
+setup: $(STAMP) fonts
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,10 +34,20 @@ lint: setup
 bench: setup
 	sh devtools/ensure-debian-packages.sh wrk
 	$(EMBEDDED) $(PY) -m bench.run
+	# 32 buyers placing orders through the API against gunicorn; orders/s and a zero-oversell check.
+	$(EMBEDDED) $(PY) -m bench.checkout
+	$(EMBEDDED) $(PY) -m bench.crm_history
 	# The engines need no database: the set-off solver on 1M obligations beside OR-Tools,
 	# the barter matcher on 20k and 200k listings beside HiGHS.
 	$(PY) -m bench.debt_clearing
+	$(PY) -m bench.debt_replan
 	$(PY) -m bench.barter_matching
+
+# The order documents (PDF) need a Chinese font (and HarfBuzz-Subset to embed it quickly). Without
+# one the platform still runs and says which package is missing when a PDF is asked for, so a
+# machine where it cannot be installed goes on.
+fonts:
+	-sh devtools/ensure-debian-packages.sh fonts-noto-cjk libharfbuzz-subset0
 
 # Debian's chromium for the browser tests and CJK fonts for pages and PDFs (never a downloaded browser).
 browser-deps:

@@ -43,7 +43,8 @@ def prepare(env):
     # A product id, a category slug and an API key of a demo company, made through the services.
     script = (
         "from accounts.models import Company; from catalog.models import Product; from core import apikeys;"
-        "p = Product.objects.filter(status='published').order_by('id').first();"
+        "p = Product.objects.filter(status='published', category__parent__isnull=False,"
+        " seller__name='山东鲁丰纸业有限公司').order_by('id').first();"
         "c = Company.objects.get(name='上海东方包装制品有限公司');"
         "k, raw = apikeys.issue_api_key(company=c, created_by=c.memberships.get(is_main=True).user,"
         " name='bench', scopes=['purchasing']);"

@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "accounts.middleware.FrozenCompanyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "core.middleware.RequestContextMiddleware",
+    "core.middleware.NotificationReadMiddleware",
 ]
 
 ROOT_URLCONF = "tradeplatform.urls"
@@ -277,6 +278,9 @@ SPECTACULAR_SETTINGS = {
         "ProductStatusEnum": "catalog.models.Product.Status",
         "ReservationStatusEnum": "catalog.models.StockReservation.Status",
         "ImportJobStatusEnum": "catalog.models.ImportJob.Status",
+        "DisputeKindEnum": "orders.models.Dispute.Kind",
+        "TrackingEventKindEnum": "orders.models.TrackingEvent.Kind",
+        "BarterListingKindEnum": "barter.models.Listing.Kind",
     },
 }
 
@@ -314,3 +318,25 @@ PLATFORM_BANK_ACCOUNT = {
     "branch": os.environ.get("PLATFORM_BANK_BRANCH", "中国工商银行上海市分行营业部"),
 }
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# --- Carriers (orders/carriers) ---------------------------------------------------------------
+# Which backend answers for each online carrier: "simulator" (development and tests: realistic
+# tracking without a network) or "live" (京东物流开放平台 / 顺丰丰桥 over HTTPS).
+ORDERS_CARRIERS = {
+    "jd": {
+        "backend": os.environ.get("CARRIER_JD_BACKEND", "simulator"),
+        "base_url": os.environ.get("CARRIER_JD_BASE_URL", "https://api.jdl.com"),
+        "app_key": os.environ.get("CARRIER_JD_APP_KEY", ""),
+        "app_secret": os.environ.get("CARRIER_JD_APP_SECRET", ""),
+        "access_token": os.environ.get("CARRIER_JD_ACCESS_TOKEN", ""),
+        "customer_code": os.environ.get("CARRIER_JD_CUSTOMER_CODE", ""),
+    },
+    "sf": {
+        "backend": os.environ.get("CARRIER_SF_BACKEND", "simulator"),
+        "base_url": os.environ.get("CARRIER_SF_BASE_URL", "https://sfapi.sf-express.com/std/service"),
+        "app_key": os.environ.get("CARRIER_SF_PARTNER_ID", ""),
+        "app_secret": os.environ.get("CARRIER_SF_CHECKWORD", ""),
+        "customer_code": os.environ.get("CARRIER_SF_MONTHLY_CARD", ""),
+    },
+    "timeout": float(os.environ.get("CARRIER_TIMEOUT_SECONDS", "10")),
+}
