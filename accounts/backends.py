@@ -4,12 +4,39 @@ query: nearly every page and API call needs them (header, permissions, company s
 from allauth.account.auth_backends import AuthenticationBackend as AllauthBackend
 from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
 
-from accounts.models import User
+from accounts.models import Company, Membership, User
+from core import rows
+
+
+def load_user_with_company(user_id):
+    """The user with its membership and the membership's company, in one statement (it runs on
+    every signed-in request; see core.rows), or None."""
+    sql = (
+        f"SELECT {rows.columns(User, 'u')}, {rows.columns(Membership, 'm')}, {rows.columns(Company, 'c')} "  # noqa: S608
+        f'FROM "{User._meta.db_table}" u '
+        f'LEFT JOIN "{Membership._meta.db_table}" m ON m."user_id" = u."id" '
+        f'LEFT JOIN "{Company._meta.db_table}" c ON c."id" = m."company_id" '
+        'WHERE u."id" = %s'
+    )
+    row = rows.fetch_one(sql, [user_id])
+    if row is None:
+        return None
+    user, at = rows.instance(User, row, 0)
+    membership, at = rows.instance(Membership, row, at)
+    company, _end = rows.instance(Company, row, at)
+    User._meta.get_field("membership").set_cached_value(user, membership)
+    if membership is not None:
+        Membership._meta.get_field("company").set_cached_value(membership, company)
+        Membership._meta.get_field("user").set_cached_value(membership, user)
+    return user
 
 
 class _LoadsMembership:
     def get_user(self, user_id):
-        user = User.objects.select_related("membership__company").filter(pk=user_id).first()
+        try:
+            user = load_user_with_company(int(user_id))
+        except (TypeError, ValueError):
+            return None
         return user if user is not None and self.user_can_authenticate(user) else None
 
 

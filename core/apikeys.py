@@ -4,12 +4,12 @@ import hashlib
 import hmac
 import secrets
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Company, Membership, User
-from core import audit
+from core import audit, rows
 from core.errors import BusinessRuleError
 from core.models import ApiKey
 from core.permissions import CompanyPermission
@@ -65,10 +65,9 @@ def find_active_key(raw: str):
     row = _fetch_key_row(prefix)
     if row is None:
         return None
-    key = _instance(ApiKey, row, 0)
-    user = _instance(User, row, len(_fields(ApiKey)))
-    membership_values = row[len(_fields(ApiKey)) + len(_fields(User)):]
-    membership = _instance(Membership, membership_values, 0) if membership_values[0] is not None else None
+    key, at = rows.instance(ApiKey, row, 0)
+    user, at = rows.instance(User, row, at)
+    membership, _end = rows.instance(Membership, row, at)
     ApiKey._meta.get_field("created_by").set_cached_value(key, user)
     User._meta.get_field("membership").set_cached_value(user, membership)
     if not hmac.compare_digest(key.hashed_secret, _digest(secret)):
@@ -76,30 +75,16 @@ def find_active_key(raw: str):
     return key
 
 
-def _fields(model):
-    return model._meta.concrete_fields
-
-
-def _instance(model, values, start):
-    fields = _fields(model)
-    return model.from_db(connection.alias, [field.attname for field in fields], values[start:start + len(fields)])
-
-
 def _fetch_key_row(prefix):
-    def columns(model, alias):
-        return ", ".join(f'{alias}."{field.column}"' for field in _fields(model))
-
     # Identifiers come from model metadata; the only value is a bound parameter.
     sql = (
-        f"SELECT {columns(ApiKey, 'k')}, {columns(User, 'u')}, {columns(Membership, 'm')} "  # noqa: S608
+        f"SELECT {rows.columns(ApiKey, 'k')}, {rows.columns(User, 'u')}, {rows.columns(Membership, 'm')} "  # noqa: S608
         f'FROM "{ApiKey._meta.db_table}" k '
         f'JOIN "{User._meta.db_table}" u ON u."id" = k."created_by_id" '
         f'LEFT JOIN "{Membership._meta.db_table}" m ON m."user_id" = u."id" '
         'WHERE k."prefix" = %s AND k."revoked_at" IS NULL'
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [prefix])
-        return cursor.fetchone()
+    return rows.fetch_one(sql, [prefix])
 
 
 def key_is_usable(key) -> bool:

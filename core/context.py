@@ -1,17 +1,20 @@
 """Where the current request came from, for the audit trail: IP address and API key.
 
 Set by core.middleware.RequestContextMiddleware and by API key authentication; read by
-core.audit.record(). Celery tasks run outside any request and record no source.
+core.audit.record(). Celery tasks run outside any request and record no source. It also holds
+what one request may read once and reuse (cache versions).
 """
 
 import contextvars
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass
 class RequestContext:
     ip_address: str | None = None
     api_key_id: int | None = None
+    # What this request has read once and reuses: cache versions, the viewer's unread summary.
+    memo: dict = field(default_factory=dict)
 
 
 _current = contextvars.ContextVar("request_context", default=None)

@@ -1,5 +1,6 @@
 from django.conf import settings
 
+from core.cache import CSRF_PLACEHOLDER, rendering_to_share
 from core.permissions import staff_roles
 
 
@@ -13,7 +14,9 @@ def platform(request):
 
         return unread_count(user=user) if signed_in else 0
 
+    shared = {"csrf_token": CSRF_PLACEHOLDER} if rendering_to_share(request) else {}
     return {
+        **shared,
         "PLATFORM_NAME": settings.PLATFORM_NAME,
         "current_membership": membership,
         "current_company": membership.company if membership is not None else None,

@@ -57,8 +57,10 @@ def forget_unread_count(user_id):
     rendered in between may have cached the old figure)."""
     from django.core.cache import cache
 
+    from core import context
     from core.selectors import unread_key
 
+    context.current().memo.pop(("unread", user_id), None)
     cache.delete(unread_key(user_id))
     transaction.on_commit(lambda: cache.delete(unread_key(user_id)))
 
@@ -76,9 +78,10 @@ def mark_read(*, user, notification_ids=None):
 
 def mark_read_on_visit(*, user, path) -> int:
     """Opening the page a notification links to reads it (the inbox badge stops counting it)."""
-    from core.selectors import unread_count
+    from core.selectors import unread_summary
 
-    if not unread_count(user=user):  # the usual case, answered from the cache
+    count, paths = unread_summary(user=user)  # answered from the cache
+    if not count or (paths is not None and path not in paths):
         return 0
     marked = Notification.objects.filter(
         Q(link=path) | Q(link__startswith=f"{path}#") | Q(link__startswith=f"{path}?"),

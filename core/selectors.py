@@ -40,20 +40,46 @@ UNREAD_TIMEOUT = 60  # seconds; bulk inserts of notifications (tier reviews, rem
 
 
 def unread_key(user_id):
-    return f"notifications:unread:{user_id}"
+    return f"notifications:unread:v2:{user_id}"
+
+
+UNREAD_PATHS_KEPT = 200  # more distinct pages than this and a visit asks the database instead
+
+
+def _link_path(link: str) -> str:
+    return link.split("#", 1)[0].split("?", 1)[0]
+
+
+def unread_summary(*, user):
+    """How many of the user's notifications are unread, and the pages they link to (a frozenset
+    of paths, or None when there are too many to keep). Cached per user: every signed-in page
+    shows the badge and checks whether it is one of those pages; `core.notifications` forgets
+    the summary when it changes."""
+    from django.core.cache import cache
+
+    from core import context
+
+    memo = context.current().memo  # read once per request
+    if ("unread", user.pk) in memo:
+        return memo["unread", user.pk]
+    key = unread_key(user.pk)
+    summary = cache.get(key)
+    if summary is None:
+        links = list(Notification.objects.filter(recipient=user, read_at__isnull=True)
+                     .values_list("link", flat=True)[:UNREAD_PATHS_KEPT + 1])
+        paths = frozenset(_link_path(link) for link in links if link)
+        if len(links) > UNREAD_PATHS_KEPT:
+            summary = (Notification.objects.filter(recipient=user, read_at__isnull=True).count(), None)
+        else:
+            summary = (len(links), paths)
+        cache.set(key, summary, UNREAD_TIMEOUT)
+    memo["unread", user.pk] = summary
+    return summary
 
 
 def unread_count(*, user):
-    """The inbox badge: how many of the user's notifications are unread. Cached per user (every
-    signed-in page shows it); `core.notifications` forgets the figure when it changes."""
-    from django.core.cache import cache
-
-    key = unread_key(user.pk)
-    count = cache.get(key)
-    if count is None:
-        count = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
-        cache.set(key, count, UNREAD_TIMEOUT)
-    return count
+    """The inbox badge: how many of the user's notifications are unread."""
+    return unread_summary(user=user)[0]
 
 
 def audit_events_for(subject):

@@ -83,3 +83,17 @@ def audit_after(event):
     from core.audit import value_label
 
     return value_label(event.action, event.after)
+
+
+@register.simple_tag(takes_context=True)
+def viewer_part(context, template_name):
+    """Include a part of the page that is the viewer's own (user menu, company notice). While the
+    page is rendered for members to share (core.cache), only a marker goes in, filled per viewer."""
+    from django.utils.safestring import mark_safe
+
+    from core.cache import rendering_to_share, viewer_part_marker
+
+    request = context.get("request")
+    if request is not None and rendering_to_share(request):
+        return mark_safe(viewer_part_marker(template_name))  # noqa: S308 (a fixed comment, no input)
+    return context.template.engine.get_template(template_name).render(context)

@@ -39,3 +39,14 @@ def test_the_cached_inbox_badge_follows_new_and_read_notifications(client, buyer
     client.force_login(user)
     client.get("/member/orders/")
     assert unread_count(user=user) == 0
+
+
+def test_a_link_with_a_query_string_is_read_on_its_page_and_not_elsewhere(client, buyer):
+    user = factories.main_user_of(buyer)
+    notify(recipient=user, kind="order.paid", key="e", title="带参数的链接", link="/member/orders/?status=paid",
+           email=False)
+    client.force_login(user)
+    client.get("/member/")
+    assert Notification.objects.get(dedup_key="e").read_at is None
+    client.get("/member/orders/")
+    assert Notification.objects.get(dedup_key="e").read_at is not None
