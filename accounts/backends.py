@@ -1,6 +1,8 @@
 """Authentication backends that load a signed-in user's membership and company in the same
 query: nearly every page and API call needs them (header, permissions, company scoping)."""
 
+import functools
+
 from allauth.account.auth_backends import AuthenticationBackend as AllauthBackend
 from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
 
@@ -8,17 +10,21 @@ from accounts.models import Company, Membership, User
 from core import rows
 
 
-def load_user_with_company(user_id):
-    """The user with its membership and the membership's company, in one statement (it runs on
-    every signed-in request; see core.rows), or None."""
-    sql = (
+@functools.cache
+def _user_row_sql():
+    return (
         f"SELECT {rows.columns(User, 'u')}, {rows.columns(Membership, 'm')}, {rows.columns(Company, 'c')} "  # noqa: S608
         f'FROM "{User._meta.db_table}" u '
         f'LEFT JOIN "{Membership._meta.db_table}" m ON m."user_id" = u."id" '
         f'LEFT JOIN "{Company._meta.db_table}" c ON c."id" = m."company_id" '
         'WHERE u."id" = %s'
     )
-    row = rows.fetch_one(sql, [user_id])
+
+
+def load_user_with_company(user_id):
+    """The user with its membership and the membership's company, in one statement (it runs on
+    every signed-in request; see core.rows), or None."""
+    row = rows.fetch_one(_user_row_sql(), [user_id])
     if row is None:
         return None
     user, at = rows.instance(User, row, 0)

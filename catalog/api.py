@@ -1,7 +1,6 @@
 """Catalogue API: the published catalogue for any key; a seller's own listings, their review and
 stock for a key with the `products` scope. Thin: serializers in, one service or selector call."""
 
-from django.core.cache import cache
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -15,7 +14,7 @@ from catalog.models import Category, Product, StockMovement, StockReservation
 from catalog.services import ListingData
 from core.api.permissions import HasCompanyPermission, IsCompanyMember, caller_company
 from core.api.views import ApiListView, ApiRetrieveView, ApiView
-from core.cache import PUBLIC_PAGE_TIMEOUT, versioned_key
+from core.cache import cache_page, cached_page, versioned_key
 from core.errors import NotFound
 from core.models import Region
 from core.permissions import CompanyPermission
@@ -92,14 +91,14 @@ class ProductListView(ApiListView):
         # as rendered JSON until the catalogue changes (core.cache bumps the version on commit).
         show_prices = selectors.prices_visible_to(request.user)
         key = versioned_key("catalog", "api-products", show_prices, request.get_host(), request.GET.urlencode())
-        body = cache.get(key)
+        body = cached_page(key)
         if body is None:
             data = super().list(request, *args, **kwargs).data
             if not show_prices:
                 for item in data["results"]:
                     item["price"], item["price_tiers"] = None, []
             body = JSONRenderer().render(data)
-            cache.set(key, body, PUBLIC_PAGE_TIMEOUT)
+            cache_page(key, body)
         return HttpResponse(body, content_type="application/json")
 
     def get_queryset(self):

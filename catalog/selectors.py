@@ -21,7 +21,7 @@ from catalog.models import (
     StockMovement,
     StockReservation,
 )
-from core.cache import PUBLIC_PAGE_TIMEOUT, versioned_key
+from core.cache import PUBLIC_PAGE_TIMEOUT, version, versioned_key
 
 
 def _with_listing_relations(products):
@@ -240,14 +240,19 @@ def filter_attributes(category, filters=None):
             for definition in definitions if values[definition.name]]
 
 
+_price_visibility_seen = {}  # {catalogue version: visibility}, the latest one only
+
+
 def price_visibility():
-    """'everyone' or 'verified' (cached until the catalogue changes)."""
-    key = versioned_key("catalog", "price-visibility")
-    visibility = cache.get(key)
+    """'everyone' or 'verified'. Every storefront page and API call asks, so each process keeps
+    the answer for the current catalogue version (a change to the setting bumps the version)."""
+    current = version("catalog")
+    visibility = _price_visibility_seen.get(current)
     if visibility is None:
         row = CatalogSettings.objects.filter(pk=1).first()
         visibility = row.price_visibility if row else CatalogSettings.PriceVisibility.EVERYONE
-        cache.set(key, visibility, PUBLIC_PAGE_TIMEOUT)
+        _price_visibility_seen.clear()
+        _price_visibility_seen[current] = visibility
     return visibility
 
 

@@ -1,5 +1,6 @@
 """API keys: issued to a company, shown once, stored hashed, revocable."""
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -75,16 +76,20 @@ def find_active_key(raw: str):
     return key
 
 
-def _fetch_key_row(prefix):
+@functools.cache
+def _key_row_sql():
     # Identifiers come from model metadata; the only value is a bound parameter.
-    sql = (
+    return (
         f"SELECT {rows.columns(ApiKey, 'k')}, {rows.columns(User, 'u')}, {rows.columns(Membership, 'm')} "  # noqa: S608
         f'FROM "{ApiKey._meta.db_table}" k '
         f'JOIN "{User._meta.db_table}" u ON u."id" = k."created_by_id" '
         f'LEFT JOIN "{Membership._meta.db_table}" m ON m."user_id" = u."id" '
         'WHERE k."prefix" = %s AND k."revoked_at" IS NULL'
     )
-    return rows.fetch_one(sql, [prefix])
+
+
+def _fetch_key_row(prefix):
+    return rows.fetch_one(_key_row_sql(), [prefix])
 
 
 def key_is_usable(key) -> bool:

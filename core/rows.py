@@ -7,28 +7,29 @@ equivalent select_related query costs several times what PostgreSQL needs to ans
     membership, at = instance(Membership, row, at)   # None when the LEFT JOIN found nothing
 """
 
+import functools
+
 from django.db import connection
-
-
-def _fields(model):
-    return model._meta.concrete_fields
 
 
 def columns(model, alias: str) -> str:
     """The model's columns, qualified by `alias`, in the order `instance` reads them."""
-    return ", ".join(f'{alias}."{field.column}"' for field in _fields(model))
+    return ", ".join(f'{alias}."{field.column}"' for field in model._meta.concrete_fields)
+
+
+@functools.cache
+def _layout(model):
+    fields = model._meta.concrete_fields
+    return [field.attname for field in fields], next(i for i, field in enumerate(fields) if field.primary_key)
 
 
 def instance(model, row, start: int):
     """The model instance whose columns start at `row[start]` (None if its primary key is NULL,
     as after a LEFT JOIN without a match), and where the next model's columns start."""
-    fields = _fields(model)
-    values = row[start:start + len(fields)]
-    pk_index = next(i for i, field in enumerate(fields) if field.primary_key)
-    loaded = None
-    if values[pk_index] is not None:
-        loaded = model.from_db(connection.alias, [field.attname for field in fields], values)
-    return loaded, start + len(fields)
+    attnames, pk_index = _layout(model)
+    values = row[start:start + len(attnames)]
+    loaded = model.from_db(connection.alias, attnames, values) if values[pk_index] is not None else None
+    return loaded, start + len(attnames)
 
 
 def fetch_one(sql: str, params):

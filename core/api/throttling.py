@@ -7,8 +7,9 @@ from rest_framework.throttling import SimpleRateThrottle
 class ApiKeyRateThrottle(SimpleRateThrottle):
     """Requests per key (or per signed-in user, or per IP for anonymous callers).
 
-    A fixed window counted with one atomic INCR per request, instead of DRF's default sliding
-    log (a read and a write of the whole request history on every call).
+    A fixed window counted with one atomic INCR per request (one round trip to Redis, see
+    core.cache_backend), instead of DRF's default sliding log (a read and a write of the whole
+    request history on every call).
     """
 
     scope = "api_key"
@@ -30,10 +31,7 @@ class ApiKeyRateThrottle(SimpleRateThrottle):
             return True
         self.window_start = int(time.time()) // self.duration * self.duration
         window_key = f"{key}:{self.window_start}"
-        try:
-            count = cache.incr(window_key)
-        except ValueError:  # first request of the window
-            count = 1 if cache.add(window_key, 1, self.duration + 1) else cache.incr(window_key)
+        count = cache.count_hit(window_key, self.duration + 1)
         return count <= self.num_requests
 
     def wait(self):
