@@ -51,7 +51,8 @@ def issue_api_key(*, company, created_by, name, scopes):
 
 
 def find_active_key(raw: str):
-    """The active key matching `raw` with its creator and membership loaded, or None.
+    """The active key matching `raw` with its company, creator and the creator's membership
+    loaded (the membership's company is the key's when the key is usable), or None.
 
     Every partner request runs this, so it is one SQL statement built from the models' own
     field lists: Django's compilation of the equivalent select_related query cost ten times what
@@ -67,10 +68,14 @@ def find_active_key(raw: str):
     if row is None:
         return None
     key, at = rows.instance(ApiKey, row, 0)
+    company, at = rows.instance(Company, row, at)
     user, at = rows.instance(User, row, at)
     membership, _end = rows.instance(Membership, row, at)
+    ApiKey._meta.get_field("company").set_cached_value(key, company)
     ApiKey._meta.get_field("created_by").set_cached_value(key, user)
     User._meta.get_field("membership").set_cached_value(user, membership)
+    if membership is not None and membership.company_id == company.pk:
+        Membership._meta.get_field("company").set_cached_value(membership, company)
     if not hmac.compare_digest(key.hashed_secret, _digest(secret)):
         return None
     return key
@@ -80,8 +85,10 @@ def find_active_key(raw: str):
 def _key_row_sql():
     # Identifiers come from model metadata; the only value is a bound parameter.
     return (
-        f"SELECT {rows.columns(ApiKey, 'k')}, {rows.columns(User, 'u')}, {rows.columns(Membership, 'm')} "  # noqa: S608
+        f"SELECT {rows.columns(ApiKey, 'k')}, {rows.columns(Company, 'c')}, {rows.columns(User, 'u')}, "  # noqa: S608
+        f"{rows.columns(Membership, 'm')} "
         f'FROM "{ApiKey._meta.db_table}" k '
+        f'JOIN "{Company._meta.db_table}" c ON c."id" = k."company_id" '
         f'JOIN "{User._meta.db_table}" u ON u."id" = k."created_by_id" '
         f'LEFT JOIN "{Membership._meta.db_table}" m ON m."user_id" = u."id" '
         'WHERE k."prefix" = %s AND k."revoked_at" IS NULL'

@@ -17,6 +17,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from core.api.permissions import HasCompanyPermission, IsCompanyMember, caller_company, caller_may
+from core.api.serializers import FieldsBuiltOnce
 from core.api.views import ApiListView, ApiRetrieveView, ApiView
 from core.errors import NotAllowed, NotFound
 from core.permissions import CompanyPermission
@@ -25,7 +26,7 @@ from orders.models import Order, OrderAdjustment, OrderLine, OrderMessage
 from orders.services import BUYER, SELLER, SIDE_PERMISSION
 
 
-class OrderLineOutput(serializers.ModelSerializer):
+class OrderLineOutput(FieldsBuiltOnce, serializers.ModelSerializer):
     product = serializers.IntegerField(source="product_id", allow_null=True)
 
     class Meta:
@@ -34,7 +35,7 @@ class OrderLineOutput(serializers.ModelSerializer):
                   "price_tiers", "unit_price", "amount"]
 
 
-class OrderOutput(serializers.ModelSerializer):
+class OrderOutput(FieldsBuiltOnce, serializers.ModelSerializer):
     buyer = serializers.CharField(source="buyer.name")
     seller = serializers.CharField(source="seller.name")
     lines = OrderLineOutput(many=True)

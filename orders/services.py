@@ -326,9 +326,11 @@ def place_orders(*, by, items=None, buyer_note="", payment_method=Order.PaymentM
         raise BusinessRuleError(_("一次最多下单 200 种商品。"), code="too_many_lines")
     quantities = _merge_items(items)
     products = Product.objects.prefetch_related("price_tiers").in_bulk(list(quantities))
-    sellers = Company.objects.select_related("province", "city").in_bulk({p.seller_id for p in products.values()})
+    # The sellers and the buyer, with the regions their snapshots name, in one query.
+    companies = Company.objects.select_related("province", "city").in_bulk(
+        {p.seller_id for p in products.values()} | {buyer.pk})
     for product in products.values():
-        product.seller = sellers[product.seller_id]
+        product.seller = companies[product.seller_id]
     for product_id, quantity in quantities.items():
         product = products.get(product_id)
         _check_orderable(product, buyer=buyer, quantity=quantity)
@@ -340,7 +342,7 @@ def place_orders(*, by, items=None, buyer_note="", payment_method=Order.PaymentM
         by_seller[products[product_id].seller_id].append(products[product_id])
     now = timezone.now()
     window = timedelta(hours=order_settings().payment_window_hours)
-    buyer_snapshot = company_snapshot(Company.objects.select_related("province", "city").get(pk=buyer.pk))
+    buyer_snapshot = company_snapshot(companies[buyer.pk])
     orders, lines = [], []
     for seller_id in sorted(by_seller):
         seller = by_seller[seller_id][0].seller
