@@ -4,6 +4,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from rest_framework.utils.encoders import JSONEncoder
 
 from core.permissions import CompanyPermission
 
@@ -173,7 +174,8 @@ class IdempotencyRecord(models.Model):
     path = models.CharField(max_length=300)
     request_hash = models.CharField(max_length=64)
     status_code = models.PositiveSmallIntegerField(null=True)  # null while the first request runs
-    response_body = models.JSONField(null=True)
+    # The response's data as DRF rendered it (its encoder knows dates, decimals, lazy text).
+    response_body = models.JSONField(null=True, encoder=JSONEncoder)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:

@@ -11,7 +11,6 @@ import json
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
-from rest_framework.utils.encoders import JSONEncoder
 
 from core.api.errors import IdempotentReplay
 from core.errors import BusinessRuleError, Conflict
@@ -78,8 +77,8 @@ def finish(record, response):
     if response.status_code >= 500:
         IdempotencyRecord.objects.filter(pk=record.pk).delete()
         return
-    body = json.loads(json.dumps(getattr(response, "data", None), cls=JSONEncoder))
-    IdempotencyRecord.objects.filter(pk=record.pk).update(status_code=response.status_code, response_body=body)
+    IdempotencyRecord.objects.filter(pk=record.pk).update(
+        status_code=response.status_code, response_body=getattr(response, "data", None))
 
 
 class IdempotentMixin:
