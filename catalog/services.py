@@ -691,8 +691,7 @@ def reserve_stock_for_checkout(*, holder, requests, by) -> list[StockReservation
             reserved_after=product.stock_reserved, reservation=reservation, actor=actor,
             reference=reservation.reference, reason=(reservation.note or _("为 %(holder)s 预留") % {
                 "holder": holder.name})[:200]))
-    for product_id in wanted:
-        Product.objects.filter(pk=product_id).update(stock_reserved=products[product_id].stock_reserved)
+    Product.objects.bulk_update([products[product_id] for product_id in wanted], ["stock_reserved"])
     StockMovement.objects.bulk_create(movements)
     return reservations
 

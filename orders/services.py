@@ -327,7 +327,7 @@ def place_orders(*, by, items=None, buyer_note="", payment_method=Order.PaymentM
     quantities = _merge_items(items)
     products = Product.objects.prefetch_related("price_tiers").in_bulk(list(quantities))
     # The sellers and the buyer, with the regions their snapshots name, in one query.
-    companies = Company.objects.select_related("province", "city").in_bulk(
+    companies = Company.objects.select_related("province", "city").order_by().in_bulk(
         {p.seller_id for p in products.values()} | {buyer.pk})
     for product in products.values():
         product.seller = companies[product.seller_id]
@@ -401,8 +401,7 @@ def place_orders(*, by, items=None, buyer_note="", payment_method=Order.PaymentM
                                "name": by.display_name, "number": order.number},
                            body=_("订单金额 %(total)s 元，超过其采购审批限额。") % {"total": order.total},
                            link=reverse("member-orders:approvals"))
-        else:
-            _notify_new_order(order)
+    _notify_new_orders([order for order in orders if order.status != S.AWAITING_APPROVAL])
     return orders
 
 
@@ -413,11 +412,17 @@ def _refuse_stock(product, available):
         code="insufficient_stock", details={"product": product.pk, "available": str(available)})
 
 
-def _notify_new_order(order):
-    """Tell the seller once the order is committed, from a task: checkout does not wait for it."""
-    from orders.tasks import notify_new_order
+def _notify_new_orders(orders):
+    """Tell each seller once the orders are committed, from one task: checkout does not wait."""
+    from orders.tasks import notify_new_orders
 
-    transaction.on_commit(lambda: notify_new_order.delay(order_id=order.pk))
+    order_ids = [order.pk for order in orders]
+    if order_ids:
+        transaction.on_commit(lambda: notify_new_orders.delay(order_ids=order_ids))
+
+
+def _notify_new_order(order):
+    _notify_new_orders([order])
 
 
 def notify_new_order(*, order_id):

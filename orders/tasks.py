@@ -38,8 +38,10 @@ def complete_received_orders():
     return complete()
 
 
-@shared_task(name="orders.tasks.notify_new_order")
-def notify_new_order(*, order_id):
-    from orders.services import notify_new_order as notify
+@shared_task(name="orders.tasks.notify_new_orders")
+def notify_new_orders(*, order_ids):
+    """The sellers of a checkout's orders hear of them (one task per checkout)."""
+    from orders.services import notify_new_order
 
-    notify(order_id=order_id)
+    for order_id in order_ids:
+        notify_new_order(order_id=order_id)
