@@ -24,7 +24,7 @@ def _user_row_sql():
 def load_user_with_company(user_id):
     """The user with its membership and the membership's company, in one statement (it runs on
     every signed-in request; see core.rows), or None."""
-    row = rows.fetch_one(_user_row_sql(), [user_id])
+    row = rows.fetch_one(_user_row_sql(), [user_id], prepared="tp_signed_in_user_row")
     if row is None:
         return None
     user, at = rows.instance(User, row, 0)

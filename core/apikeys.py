@@ -96,7 +96,7 @@ def _key_row_sql():
 
 
 def _fetch_key_row(prefix):
-    return rows.fetch_one(_key_row_sql(), [prefix])
+    return rows.fetch_one(_key_row_sql(), [prefix], prepared="tp_api_key_row")
 
 
 def key_is_usable(key) -> bool:
