@@ -159,8 +159,9 @@ def clearing_run(request, run_id):
     except NotFound:
         raise Http404 from None
     context = runs.statement_context(participant=part)
-    context["may_answer"] = part.status == ClearingParticipant.Status.PENDING and \
-        part.run.status == ClearingRun.Status.AWAITING
+    context["may_answer"] = runs.part_open_for_answer(part)
+    context["deadline_passed"] = (part.status == ClearingParticipant.Status.PENDING
+                                  and part.run.status == ClearingRun.Status.AWAITING and not context["may_answer"])
     return render(request, "member/debt/clearing_detail.html", context)
 
 

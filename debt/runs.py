@@ -253,6 +253,15 @@ def _fail(run_id, reason):
 
 # --- the companies' answers ----------------------------------------------------------------------
 
+def part_open_for_answer(participant, *, now=None) -> bool:
+    """The company may still confirm or reject its part: not answered yet, the run waiting for
+    answers and its confirmation deadline not passed (what `respond_to_part` enforces)."""
+    run = participant.run
+    now = now or timezone.now()
+    return (participant.status == P.PENDING and run.status == R.AWAITING
+            and not (run.confirmation_deadline and now > run.confirmation_deadline))
+
+
 @transaction.atomic
 def respond_to_part(*, by, run_id, decision, reason=""):
     """A member with DEBT confirms or rejects its company's part before the deadline. When the last

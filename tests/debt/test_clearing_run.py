@@ -265,6 +265,17 @@ def test_members_see_their_part_and_answer_on_the_page(client, django_capture_on
     assert client.get(f"/member/debt/clearing/{run.pk}/").status_code == 404
 
 
+def test_after_the_deadline_the_page_offers_no_answer(client, django_capture_on_commit_callbacks, legal):
+    a, b = companies("甲", "乙")
+    owes(a, b, 10)
+    owes(b, a, 10)
+    run = planned_run(django_capture_on_commit_callbacks, legal)
+    ClearingRun.objects.filter(pk=run.pk).update(confirmation_deadline=timezone.now() - timedelta(seconds=1))
+    client.force_login(main(a))
+    page = client.get(f"/member/debt/clearing/{run.pk}/").content.decode()
+    assert "确认本企业的部分" not in page and "已超过确认截止时间" in page
+
+
 def test_a_company_that_dropped_out_no_longer_sees_the_run(django_capture_on_commit_callbacks, legal):
     a, b, c, d = companies("甲", "乙", "丙", "丁")
     owes(a, b, 10)
