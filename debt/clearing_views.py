@@ -525,8 +525,12 @@ def register():
     register_schedule(name="debt.lapse_overdue_clearing_runs", task="debt.tasks.lapse_overdue_clearing_runs",
                       crontab={"minute": "5"},
                       description=gettext_lazy("每小时检查超过确认截止时间的清算批次并作废"))
+    register_schedule(name="debt.resume_stalled_clearing_runs", task="debt.tasks.resume_stalled_clearing_runs",
+                      crontab={"minute": "*/10"},
+                      description=gettext_lazy("每 10 分钟检查计算中断的清算批次：重新计算一次，仍不成功则标记失败"))
     audit.describe_actions({
         "debt.obligation.register": gettext_lazy("登记债务"),
+        "debt.clearing.resume": gettext_lazy("清算批次重新计算"),
         "debt.obligation.status": gettext_lazy("债务状态变更"),
         "debt.obligation.evidence": gettext_lazy("上传债务证据"),
         "debt.obligation.setoff": gettext_lazy("清算抵销"),

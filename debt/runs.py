@@ -9,12 +9,15 @@
                           each still has the set-off outstanding, reduce, settle, audit, notify;
                           all or nothing
   lapse_overdue_clearing_runs  the deadline passed with parts unconfirmed (scheduled, idempotent)
+  resume_stalled_clearing_runs a run queued or planning for too long (its task lost, its worker
+                          killed) is handed to a worker again once, then failed (scheduled)
 
 Run statuses move only through `run_transition` (its table).
 """
 
 import logging
 import time
+from datetime import timedelta
 
 import numpy as np
 from django.db import IntegrityError, connection, transaction
@@ -64,7 +67,8 @@ def run_transition(*, run_id, to, actor=None, reason="", updates=None):
     if to not in TRANSITIONS[run.status]:
         raise InvalidTransition(run.status, to, label=lambda value: R(value).label)
     previous, run.status = run.status, to
-    fields = ["status"]
+    run.status_changed_at, run.resumed = timezone.now(), 0
+    fields = ["status", "status_changed_at", "resumed"]
     if to in FINISHED:
         run.finished_at = timezone.now()
         fields.append("finished_at")
@@ -398,6 +402,38 @@ def lapse_overdue_clearing_runs(*, now=None):
                              title=_("清算批次 #%(id)s 已过期") % {"id": run.pk}, body=reason)
             lapsed += 1
     return lapsed
+
+
+# --- the watchdog --------------------------------------------------------------------------------
+
+STALLED_AFTER = timedelta(minutes=30)  # a plan of a million obligations takes well under that
+
+
+def resume_stalled_clearing_runs(*, now=None):
+    """A run still queued or planning STALLED_AFTER its last status change lost its task or its
+    worker: queue the plan again (planning is safe to run twice); if that was already tried,
+    fail the run so it no longer blocks the next one. Returns (resumed, failed) counts."""
+    from debt.tasks_clearing import plan_clearing_run_task
+
+    now = now or timezone.now()
+    resumed = failed = 0
+    for run_id in ClearingRun.objects.filter(status__in=(R.QUEUED, R.PLANNING),
+                                             status_changed_at__lt=now - STALLED_AFTER).values_list("pk", flat=True):
+        with transaction.atomic():
+            run = ClearingRun.objects.select_for_update().get(pk=run_id)
+            if run.status not in (R.QUEUED, R.PLANNING) or run.status_changed_at >= now - STALLED_AFTER * (
+                    run.resumed + 1):
+                continue
+            if run.resumed:
+                failed += 1
+                _fail(run.pk, _("清算方案计算中断且重试未完成，请重新发起。"))
+                continue
+            ClearingRun.objects.filter(pk=run.pk).update(resumed=run.resumed + 1)
+            audit.record(actor=None, action="debt.clearing.resume", subject=run, after=run.status,
+                         reason=_("计算超时未完成，已重新交给后台任务"))
+            _queue(plan_clearing_run_task, run_id=run.pk)
+            resumed += 1
+    return resumed, failed
 
 
 # --- selectors -----------------------------------------------------------------------------------

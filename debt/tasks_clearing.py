@@ -3,7 +3,7 @@
 from celery import shared_task
 
 __all__ = ["apply_clearing_run_task", "lapse_overdue_clearing_runs", "plan_clearing_run_task",
-           "start_scheduled_clearing_run"]
+           "resume_stalled_clearing_runs", "start_scheduled_clearing_run"]
 
 
 @shared_task(name="debt.tasks.plan_clearing_run")
@@ -37,3 +37,10 @@ def lapse_overdue_clearing_runs():
     from debt.runs import lapse_overdue_clearing_runs as lapse
 
     return lapse()
+
+
+@shared_task(name="debt.tasks.resume_stalled_clearing_runs")
+def resume_stalled_clearing_runs():
+    from debt.runs import resume_stalled_clearing_runs as resume
+
+    return resume()

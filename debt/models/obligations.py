@@ -169,6 +169,10 @@ class ClearingRun(models.Model):
     planned_at = models.DateTimeField(_("方案时间"), null=True, blank=True)
     confirmation_deadline = models.DateTimeField(_("确认截止"), null=True, blank=True)
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    # When the status last changed, and how often the watchdog has handed a stalled plan to a
+    # worker again since then (debt.runs.resume_stalled_clearing_runs).
+    status_changed_at = models.DateTimeField(_("状态变更时间"), default=timezone.now)
+    resumed = models.PositiveSmallIntegerField(_("重新计算次数"), default=0)
     failure_reason = models.TextField(_("失败原因"), blank=True)
     # The book as loaded (obligation id, debtor, creditor, outstanding in fen, due day), as an npz:
     # a re-plan after a rejection solves this snapshot again without the rejecting company.

@@ -276,6 +276,32 @@ def test_after_the_deadline_the_page_offers_no_answer(client, django_capture_on_
     assert "确认本企业的部分" not in page and "已超过确认截止时间" in page
 
 
+def test_a_run_whose_task_was_lost_is_planned_again_then_failed_if_it_stalls_again(
+        django_capture_on_commit_callbacks, legal):
+    a, b = companies("甲", "乙")
+    owes(a, b, 10)
+    owes(b, a, 10)
+    with django_capture_on_commit_callbacks(execute=False):  # the plan task never reaches a worker
+        run = runs.start_clearing_run(by=legal)
+    soon = timezone.now() + timedelta(minutes=10)
+    assert runs.resume_stalled_clearing_runs(now=soon) == (0, 0)
+
+    later = timezone.now() + runs.STALLED_AFTER + timedelta(minutes=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert runs.resume_stalled_clearing_runs(now=later) == (1, 0)
+    run.refresh_from_db()
+    assert run.status == R.AWAITING  # the plan task ran this time
+
+    ClearingRun.objects.filter(pk=run.pk).update(status=R.PLANNING, resumed=1, status_changed_at=timezone.now())
+    with django_capture_on_commit_callbacks(execute=False):
+        assert runs.resume_stalled_clearing_runs(now=later) == (0, 0)  # the retry gets its own 30 minutes
+        assert runs.resume_stalled_clearing_runs(now=later + runs.STALLED_AFTER) == (0, 1)
+    run.refresh_from_db()
+    assert run.status == R.FAILED and "重新发起" in run.failure_reason
+    with django_capture_on_commit_callbacks(execute=False):
+        assert runs.start_clearing_run(by=legal).status == R.QUEUED  # no longer blocked
+
+
 def test_a_company_that_dropped_out_no_longer_sees_the_run(django_capture_on_commit_callbacks, legal):
     a, b, c, d = companies("甲", "乙", "丙", "丁")
     owes(a, b, 10)
