@@ -145,6 +145,12 @@ class MatchingRun(models.Model):
         return f"#{self.pk} {self.get_status_display()}"
 
 
+class ProposalQuerySet(models.QuerySet):
+    def overdue(self, now=None):
+        """Still waiting for answers after the deadline (the one rule; `Proposal.is_overdue`)."""
+        return self.filter(status=Proposal.Status.PROPOSED, deadline__lte=now or timezone.now())
+
+
 class Proposal(models.Model):
     """A deal the engine proposes (易货方案): balanced on its own, all-or-nothing."""
 
@@ -167,6 +173,8 @@ class Proposal(models.Model):
     lapse_reason = models.CharField(_("失效原因"), max_length=300, blank=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
+    objects = ProposalQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("易货方案")
         verbose_name_plural = _("易货方案")
@@ -175,6 +183,9 @@ class Proposal(models.Model):
 
     def __str__(self):
         return self.number
+
+    def is_overdue(self, now=None) -> bool:
+        return self.status == self.Status.PROPOSED and self.deadline <= (now or timezone.now())
 
 
 class Participant(models.Model):

@@ -1,7 +1,6 @@
 """Barter reads, scoped to the caller's company (another company's rows are simply not there)."""
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
-from django.utils import timezone
 
 from barter.models import Listing, MatchingRun, Participant, Proposal, Settlement, Transfer
 
@@ -72,7 +71,7 @@ def deals(*, status=None, overdue=False):
     if status:
         rows = rows.filter(status=status)
     if overdue:
-        rows = rows.filter(status=P.PROPOSED, deadline__lte=timezone.now())
+        rows = rows.overdue()
     return rows.order_by("-created_at", "-pk")
 
 
@@ -81,7 +80,7 @@ def staff_deal(*, number):
 
 
 def overdue_proposals():
-    return Proposal.objects.filter(status=P.PROPOSED, deadline__lte=timezone.now())
+    return Proposal.objects.overdue()
 
 
 def pending_settlements():

@@ -350,7 +350,7 @@ def _ensure_open(proposal):
     if proposal.status != P.PROPOSED:
         raise Conflict(_("该易货方案已不在待确认状态（%(status)s）。") % {"status": proposal.get_status_display()},
                        code="proposal_closed")
-    if proposal.deadline <= timezone.now():
+    if proposal.is_overdue():
         raise Conflict(_("该易货方案已过确认截止时间。"), code="proposal_overdue")
 
 
@@ -422,10 +422,10 @@ def lapse_overdue_proposals(*, now=None) -> int:
     """Proposals past their deadline lapse (scheduled; safe to run twice: each is re-read locked)."""
     now = now or timezone.now()
     lapsed = 0
-    for proposal_id in Proposal.objects.filter(status=P.PROPOSED, deadline__lte=now).values_list("pk", flat=True):
+    for proposal_id in Proposal.objects.overdue(now).values_list("pk", flat=True):
         with transaction.atomic():
             proposal = Proposal.objects.select_for_update().get(pk=proposal_id)
-            if proposal.status != P.PROPOSED or proposal.deadline > now:
+            if not proposal.is_overdue(now):
                 continue
             waiting = ", ".join(proposal.participants.filter(answer=Participant.Answer.PENDING)
                                 .values_list("company__name", flat=True))
