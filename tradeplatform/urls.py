@@ -22,6 +22,8 @@ api_v1 = [
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("ping", ping, name="ping"),
+    # The storefront first: its pages are the busiest, and none of its paths overlap another app's.
+    path("", include("catalog.storefront_urls")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
     path("accounts/password/reset/mobile/", account_views.mobile_password_reset,
@@ -48,7 +50,6 @@ urlpatterns = [
     path("merchant/", include("catalog.merchant_urls")),
     path("help/accounts/", account_views.help_accounts, name="help-accounts"),
     path("", include("core.urls")),
-    path("", include("catalog.storefront_urls")),
 ]
 
 admin.site.site_header = settings.PLATFORM_NAME
