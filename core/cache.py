@@ -235,18 +235,29 @@ def fill_viewer_parts(content: str, request) -> str:
             .replace(PATH_PLACEHOLDER, escape(request.get_full_path())))
 
 
+def viewer_parts_key(user_id) -> str:
+    return f"viewer-parts:{user_id}"
+
+
 def _viewer_parts(request) -> dict:
+    """The viewer's parts, rendered once for as long as what they show stays the same: cached
+    per user with the fingerprint they were rendered for (read together with the unread
+    summary, `core.selectors.unread_summary`)."""
     engine = engines["django"].engine
     values = {}
     for processor in engine.template_context_processors:  # once for all the parts
         values.update(processor(request))
-    key = f"viewer-parts:{request.user.pk}:{_viewer_fingerprint(request, values)}"
-    parts = cache.get(key)
-    if parts is None:
-        values.update(csrf_token=CSRF_PLACEHOLDER, language_next=PATH_PLACEHOLDER)
-        parts = {name: str(engine.get_template(name).render(Context(values, autoescape=engine.autoescape)))
-                 for name in VIEWER_PARTS}
-        cache.set(key, parts, VIEWER_PARTS_TIMEOUT)
+    fingerprint = _viewer_fingerprint(request, values)  # reads the unread summary, and the parts with it
+    key = viewer_parts_key(request.user.pk)
+    memo = context.current().memo
+    cached = memo["viewer-parts", request.user.pk] if ("viewer-parts", request.user.pk) in memo else cache.get(key)
+    if cached is not None and cached[0] == fingerprint:
+        return cached[1]
+    values.update(csrf_token=CSRF_PLACEHOLDER, language_next=PATH_PLACEHOLDER)
+    parts = {name: str(engine.get_template(name).render(Context(values, autoescape=engine.autoescape)))
+             for name in VIEWER_PARTS}
+    cache.set(key, (fingerprint, parts), VIEWER_PARTS_TIMEOUT)
+    memo["viewer-parts", request.user.pk] = (fingerprint, parts)
     return parts
 
 

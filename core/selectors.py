@@ -58,12 +58,16 @@ def unread_summary(*, user):
     from django.core.cache import cache
 
     from core import context
+    from core.cache import viewer_parts_key
 
     memo = context.current().memo  # read once per request
     if ("unread", user.pk) in memo:
         return memo["unread", user.pk]
     key = unread_key(user.pk)
-    summary = cache.get(key)
+    # The viewer's cached page parts come in the same round trip (core.cache.fill_viewer_parts).
+    found = cache.get_many([key, viewer_parts_key(user.pk)])
+    memo["viewer-parts", user.pk] = found.get(viewer_parts_key(user.pk))
+    summary = found.get(key)
     if summary is None:
         links = list(Notification.objects.filter(recipient=user, read_at__isnull=True)
                      .values_list("link", flat=True)[:UNREAD_PATHS_KEPT + 1])
