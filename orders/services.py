@@ -192,6 +192,17 @@ def _has_unconfirmed_transfer(order):
     return order.payments.filter(status=Payment.Status.RECORDED).exists()
 
 
+# Who may cancel in which status: the buyer before payment (also while its main account has not
+# approved), the seller once the order has reached it and is unpaid.
+CANCELLABLE = {BUYER: (S.PENDING_PAYMENT, S.AWAITING_APPROVAL), SELLER: (S.PENDING_PAYMENT,)}
+
+
+def may_cancel(order, side) -> bool:
+    """The one rule the order pages offer cancelling by and `cancel_order` enforces: the side's
+    cancellable statuses, and no recorded transfer waiting for finance."""
+    return order.status in CANCELLABLE.get(side, ()) and not _has_unconfirmed_transfer(order)
+
+
 # --- cart -----------------------------------------------------------------------------------------
 
 @transaction.atomic
@@ -801,9 +812,9 @@ def cancel_order(*, by, order_id, reason) -> Order:
     reason = _required_reason(reason)
     order = _locked_order(order_id)
     side = _acting(by, order)
-    if order.status not in (S.PENDING_PAYMENT, S.AWAITING_APPROVAL):
+    if order.status not in CANCELLABLE[side]:
         raise Conflict(_("只有未付款的订单可以取消；已付款的订单请申请退款。"), code="not_cancellable")
-    if _has_unconfirmed_transfer(order):
+    if not may_cancel(order, side):
         raise Conflict(_("买家已登记转账，等待财务确认，暂不能取消。如需取消请联系客服。"), code="transfer_recorded")
     label = _("买家取消") if side == BUYER else _("卖家取消")
     was_visible_to_seller = order.status != S.AWAITING_APPROVAL

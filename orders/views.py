@@ -33,7 +33,7 @@ def order_detail_context(*, order, side, membership, user):
         "history": audit_events_for(order)[:100],
         "open_adjustment": selectors.open_adjustment(order),
         "message_form": MessageForm(), "reason_form": ReasonForm(),
-        "cancellable": order.status in (Order.Status.PENDING_PAYMENT, Order.Status.AWAITING_APPROVAL),
+        "cancellable": services.may_cancel(order, side),
     }
 
 

@@ -134,3 +134,16 @@ def test_new_orders_use_the_changed_payment_window(buyer, product):
     settings_row.save()
     order = place(factories.main_user_of(buyer), product, "1")
     assert order.payment_due_at <= timezone.now() + timedelta(hours=2)
+
+
+def test_cancelling_is_offered_only_while_it_would_be_accepted(client, order, buyer, seller):
+    from tests.orders.paying_helpers import record
+
+    detail = reverse("member-orders:detail", args=[order.number])
+    client.force_login(factories.main_user_of(buyer))
+    assert 'id="cancel-title"' in client.get(detail).content.decode()
+
+    record(order)  # a transfer waits for finance: cancel_order would refuse
+    assert 'id="cancel-title"' not in client.get(detail).content.decode()
+    client.force_login(factories.main_user_of(seller))
+    assert 'id="cancel-title"' not in client.get(reverse("merchant-orders:detail", args=[order.number])).content.decode()
