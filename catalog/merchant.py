@@ -15,6 +15,7 @@ from catalog import selectors, services
 from catalog.forms import ImageUploadForm, ListingForm, ReasonForm, ReservationForm, StockMovementForm
 from catalog.models import Category, Product
 from core.errors import BusinessRuleError
+from core.flash import run_and_report
 from core.permissions import CompanyPermission
 from core.selectors import audit_events_for
 from orders import selectors as order_selectors
@@ -138,21 +139,12 @@ def product_detail(request, product_id):
     })
 
 
-def _act(request, action, success):
-    try:
-        action()
-    except BusinessRuleError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, success)
-
-
 @require_POST
 @products_page
 def product_submit(request, product_id):
     product = _own(request, product_id)
-    _act(request, lambda: services.submit_listing(by=request.user, product_id=product.pk),
-         _("已提交审核，审核员通常在 1 个工作日内处理。"))
+    run_and_report(request, lambda: services.submit_listing(by=request.user, product_id=product.pk),
+                   _("已提交审核，审核员通常在 1 个工作日内处理。"))
     return redirect("merchant:product", product.pk)
 
 
@@ -160,7 +152,7 @@ def product_submit(request, product_id):
 @products_page
 def product_unlist(request, product_id):
     product = _own(request, product_id)
-    _act(request, lambda: services.unlist_listing(by=request.user, product_id=product.pk), _("商品已下架。"))
+    run_and_report(request, lambda: services.unlist_listing(by=request.user, product_id=product.pk), _("商品已下架。"))
     return redirect("merchant:product", product.pk)
 
 
@@ -168,7 +160,8 @@ def product_unlist(request, product_id):
 @products_page
 def revision_withdraw(request, product_id):
     product = _own(request, product_id)
-    _act(request, lambda: services.withdraw_revision(by=request.user, product_id=product.pk), _("待审核的修改已撤回。"))
+    run_and_report(request, lambda: services.withdraw_revision(by=request.user, product_id=product.pk),
+                   _("待审核的修改已撤回。"))
     return redirect("merchant:product", product.pk)
 
 
@@ -178,8 +171,8 @@ def image_add(request, product_id):
     product = _own(request, product_id)
     form = ImageUploadForm(request.POST, request.FILES)
     if form.is_valid():
-        _act(request, lambda: services.add_image(by=request.user, product_id=product.pk,
-                                                 upload=form.cleaned_data["image"]), _("图片已上传。"))
+        run_and_report(request, lambda: services.add_image(by=request.user, product_id=product.pk,
+                                                           upload=form.cleaned_data["image"]), _("图片已上传。"))
     else:
         messages.error(request, " ".join(form.errors.get("image", [])) or _("请选择图片文件。"))
     return redirect("merchant:product", product.pk)
@@ -191,7 +184,7 @@ def image_remove(request, product_id, image_id):
     product = _own(request, product_id)
     if not product.images.filter(pk=image_id).exists():
         raise Http404
-    _act(request, lambda: services.remove_image(by=request.user, image_id=image_id), _("图片已删除。"))
+    run_and_report(request, lambda: services.remove_image(by=request.user, image_id=image_id), _("图片已删除。"))
     return redirect("merchant:product", product.pk)
 
 
@@ -248,7 +241,7 @@ def reservation_release(request, product_id, reservation_id):
     product = _own(request, product_id)
     if not product.reservations.filter(pk=reservation_id).exists():
         raise Http404
-    _act(request, lambda: services.release_own_reservation(by=request.user, reservation_id=reservation_id,
-                                                           reason=request.POST.get("reason", "")),
-         _("预留已释放。"))
+    run_and_report(request, lambda: services.release_own_reservation(by=request.user, reservation_id=reservation_id,
+                                                                     reason=request.POST.get("reason", "")),
+                   _("预留已释放。"))
     return redirect("merchant:product-stock", product.pk)

@@ -25,6 +25,7 @@ from catalog.models import Product
 from core.api.permissions import HasCompanyPermission, IsCompanyMember, caller_company
 from core.api.views import ApiListView, ApiRetrieveView, ApiView
 from core.errors import BusinessRuleError, NotFound
+from core.flash import run_and_report
 from core.inputs import parse_id
 from core.permissions import CompanyPermission, StaffRole, has_staff_role, staff_required
 from debt import cases
@@ -67,17 +68,6 @@ class CaseForm(forms.Form):
                                 widget=forms.ClearableFileInput(attrs={"multiple": False}),
                                 help_text=gettext_lazy(
                                     "合同、发票、对账单等，PDF/JPEG/PNG，单个不超过 10 MB；提交后还可补充。"))
-
-
-def _report(request, action, success):
-    """Run one service; show its refusal or the success message. True when it succeeded."""
-    try:
-        action()
-    except BusinessRuleError as error:
-        messages.error(request, error.message)
-        return False
-    messages.success(request, success)
-    return True
 
 
 def _claim_rows(formset):
@@ -197,7 +187,7 @@ def _member_post(service, success):
     @member_page(permission=DEBT)
     def view(request, case_id):
         case = _member_case(request, case_id)
-        _report(request, lambda: service(request, case), success)
+        run_and_report(request, lambda: service(request, case), success)
         return redirect("member-debt:case", case.pk)
 
     return view
@@ -236,8 +226,8 @@ def member_goods_order(request, settlement_id):
     if settlement is None:
         raise Http404
     case = _member_case(request, settlement.case_id)
-    _report(request, lambda: cases.place_goods_order(by=request.user, settlement_id=settlement.pk),
-            _("抵债订单已生成，等待债务人发货；签收后自动抵减债务。"))
+    run_and_report(request, lambda: cases.place_goods_order(by=request.user, settlement_id=settlement.pk),
+                   _("抵债订单已生成，等待债务人发货；签收后自动抵减债务。"))
     return redirect("member-debt:case", case.pk)
 
 
@@ -248,7 +238,7 @@ def member_instalment_payment(request, instalment_id):
     if case_id is None:
         raise Http404
     case = _member_case(request, case_id)
-    _report(request, lambda: cases.record_instalment_payment(
+    run_and_report(request, lambda: cases.record_instalment_payment(
         by=request.user, instalment_id=instalment_id, amount=request.POST.get("amount", ""),
         paid_on=request.POST.get("paid_on", ""), note=request.POST.get("note", "")), _("已确认收到还款。"))
     return redirect("member-debt:case", case.pk)
@@ -319,7 +309,7 @@ def _staff_post(service, success, roles=(StaffRole.LEGAL,)):
     def view(request, case_id):
         if not DebtCase.objects.filter(pk=case_id).exists():
             raise Http404
-        _report(request, lambda: service(request, case_id), success)
+        run_and_report(request, lambda: service(request, case_id), success)
         return redirect("backoffice-debt:case", case_id)
 
     return view
@@ -334,7 +324,7 @@ def _sub_post(model, service, success, roles=(StaffRole.LEGAL,), case_field="cas
         case_id = model.objects.filter(pk=object_id).values_list(case_field, flat=True).first()
         if case_id is None:
             raise Http404
-        _report(request, lambda: service(request, object_id), success)
+        run_and_report(request, lambda: service(request, object_id), success)
         return redirect("backoffice-debt:case", case_id)
 
     return view

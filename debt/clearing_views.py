@@ -1,6 +1,8 @@
 """The obligations registry and clearing runs: member-centre pages, back-office pages and the API.
 Thin: parse, call one service or selector in debt.obligations / debt.runs, render or redirect."""
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -19,6 +21,7 @@ from accounts.access import member_page
 from core.api.permissions import HasCompanyPermission, IsCompanyMember, caller_company
 from core.api.views import ApiListView, ApiView
 from core.errors import BusinessRuleError, NotFound
+from core.flash import run_and_report
 from core.permissions import CompanyPermission, staff_required
 from debt import obligations, runs
 from debt.models import ClearingParticipant, ClearingRun, Obligation
@@ -26,17 +29,8 @@ from debt.models import ClearingParticipant, ClearingRun, Obligation
 DEBT = CompanyPermission.DEBT
 STAFF_ROLES = runs.STAFF_ROLES
 
-
-def _report(request, action, success):
-    """Run one service; show its refusal (with field details) or the success message."""
-    try:
-        result = action()
-    except BusinessRuleError as error:
-        detail = "；".join(str(message) for message in error.details.values() if str(message) != str(error.message))
-        messages.error(request, f"{error.message}{'：' + detail if detail else ''}")
-        return None
-    messages.success(request, success(result) if callable(success) else success)
-    return result
+# These pages show a refusal with its field details (the forms are short).
+_report = partial(run_and_report, details=True)
 
 
 def _company(request):

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from accounts.access import member_page
 from core.backoffice import register_queue
 from core.errors import BusinessRuleError
+from core.flash import run_and_report
 from core.permissions import StaffRole, has_staff_role, staff_required
 from orders import disputes
 from orders.models import Dispute, Order
@@ -52,17 +53,6 @@ def _order_page(side, number):
             side])
 
 
-def _report(request, action, success):
-    """Run one service; show its refusal or the success message."""
-    try:
-        result = action()
-    except BusinessRuleError as error:
-        messages.error(request, error.message)
-        return None
-    messages.success(request, success(result) if callable(success) else success)
-    return result
-
-
 def _opened_message(dispute):
     if dispute.status == Dispute.Status.DECIDED:
         return _("纠纷已按规则自动裁决：%(decision)s") % {"decision": dispute.decision}
@@ -79,7 +69,7 @@ def _party_views(side):
     def open_view(request, number):
         company = request.user.membership.company
         order = get_object_or_404(Order, number=number, **{side: company})
-        _report(request, lambda: disputes.open_dispute(
+        run_and_report(request, lambda: disputes.open_dispute(
             by=request.user, order_id=order.pk, kind=request.POST.get("kind", ""),
             claim=request.POST.get("claim", ""), claimed_amount=request.POST.get("claimed_amount", "").strip() or None,
             evidence=request.FILES.getlist("evidence")), _opened_message)
@@ -89,18 +79,18 @@ def _party_views(side):
     @member_page(permission=permission)
     def evidence_view(request, dispute_id):
         dispute = _party_dispute(request, dispute_id, side)
-        _report(request, lambda: disputes.add_evidence(by=request.user, dispute_id=dispute.pk,
-                                                       upload=request.FILES.get("evidence"),
-                                                       note=request.POST.get("note", "")),
-                _("证据已提交，对方和调解员可以查看。"))
+        run_and_report(request, lambda: disputes.add_evidence(by=request.user, dispute_id=dispute.pk,
+                                                              upload=request.FILES.get("evidence"),
+                                                              note=request.POST.get("note", "")),
+                       _("证据已提交，对方和调解员可以查看。"))
         return redirect(_order_page(side, dispute.order.number))
 
     @require_POST
     @member_page(permission=permission)
     def withdraw_view(request, dispute_id):
         dispute = _party_dispute(request, dispute_id, side)
-        _report(request, lambda: disputes.withdraw_dispute(by=request.user, dispute_id=dispute.pk),
-                _("纠纷已撤回，订单恢复正常流程。"))
+        run_and_report(request, lambda: disputes.withdraw_dispute(by=request.user, dispute_id=dispute.pk),
+                       _("纠纷已撤回，订单恢复正常流程。"))
         return redirect(_order_page(side, dispute.order.number))
 
     return open_view, evidence_view, withdraw_view
@@ -170,8 +160,8 @@ def _back(dispute_id):
 @require_POST
 @staff_required(StaffRole.CUSTOMER_SERVICE)
 def assign(request, dispute_id):
-    _report(request, lambda: disputes.assign_mediator(by=request.user, dispute_id=dispute_id),
-            _("您已受理该纠纷，双方已收到通知。"))
+    run_and_report(request, lambda: disputes.assign_mediator(by=request.user, dispute_id=dispute_id),
+                   _("您已受理该纠纷，双方已收到通知。"))
     return _back(dispute_id)
 
 
@@ -184,28 +174,28 @@ def mediate(request, dispute_id):
         messages.error(request, f"{form.fields[name].label}：{errors[0]}" if name in form.fields else errors[0])
         return _back(dispute_id)
     data = form.cleaned_data
-    _report(request, lambda: disputes.mediate(by=request.user, dispute_id=dispute_id, outcome=data["outcome"],
-                                              refund_amount=data["refund_amount"],
-                                              explanation=data["explanation"]),
-            lambda dispute: _("已裁决：%(decision)s") % {"decision": dispute.decision})
+    run_and_report(request, lambda: disputes.mediate(by=request.user, dispute_id=dispute_id, outcome=data["outcome"],
+                                                     refund_amount=data["refund_amount"],
+                                                     explanation=data["explanation"]),
+                   lambda dispute: _("已裁决：%(decision)s") % {"decision": dispute.decision})
     return _back(dispute_id)
 
 
 @require_POST
 @staff_required(*STAFF_ROLES)
 def refer(request, dispute_id):
-    _report(request, lambda: disputes.refer_to_arbitration(by=request.user, dispute_id=dispute_id,
-                                                           note=request.POST.get("note", "")),
-            _("纠纷已移交仲裁，可下载仲裁材料。"))
+    run_and_report(request, lambda: disputes.refer_to_arbitration(by=request.user, dispute_id=dispute_id,
+                                                                  note=request.POST.get("note", "")),
+                   _("纠纷已移交仲裁，可下载仲裁材料。"))
     return _back(dispute_id)
 
 
 @require_POST
 @staff_required(*STAFF_ROLES)
 def note(request, dispute_id):
-    _report(request, lambda: disputes.add_mediation_note(by=request.user, dispute_id=dispute_id,
-                                                         body=request.POST.get("body", "")),
-            _("调解记录已保存。"))
+    run_and_report(request, lambda: disputes.add_mediation_note(by=request.user, dispute_id=dispute_id,
+                                                                body=request.POST.get("body", "")),
+                   _("调解记录已保存。"))
     return _back(dispute_id)
 
 

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from accounts.access import member_page
 from core.backoffice import register_queue
 from core.errors import BusinessRuleError
+from core.flash import run_and_report
 from core.inputs import parse_id
 from core.permissions import CompanyPermission, StaffRole, has_staff_role, staff_required
 from core.selectors import audit_events_for
@@ -47,16 +48,6 @@ class PayoutForm(forms.Form):
     payout_reference = forms.CharField(label=gettext_lazy("退款转账流水号"), max_length=40)
 
 
-def _act(request, action, success):
-    """Run one service; show its refusal or `success` as a message."""
-    try:
-        action()
-    except BusinessRuleError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, success)
-
-
 def _buyer_refund(request, refund_id):
     return get_object_or_404(Refund.objects.select_related("order"), pk=refund_id,
                              order__buyer=request.user.membership.company)
@@ -82,8 +73,8 @@ def request_refund(request, number):
     if not form.is_valid():
         messages.error(request, first_error(form))
     else:
-        _act(request, lambda: refunds.request_refund(by=request.user, order_id=order.pk, **form.cleaned_data),
-             _("退款申请已提交，卖家会尽快处理。"))
+        run_and_report(request, lambda: refunds.request_refund(by=request.user, order_id=order.pk, **form.cleaned_data),
+                       _("退款申请已提交，卖家会尽快处理。"))
     return redirect("member-orders:detail", order.number)
 
 
@@ -95,8 +86,8 @@ def ship_return(request, refund_id):
     if not form.is_valid():
         messages.error(request, first_error(form))
     else:
-        _act(request, lambda: refunds.ship_return(by=request.user, refund_id=refund.pk, **form.cleaned_data),
-             _("退货运单已提交，卖家收到货物后将确认退货。"))
+        run_and_report(request, lambda: refunds.ship_return(by=request.user, refund_id=refund.pk, **form.cleaned_data),
+                       _("退货运单已提交，卖家收到货物后将确认退货。"))
     return redirect("member-orders:detail", refund.order.number)
 
 
@@ -104,7 +95,8 @@ def ship_return(request, refund_id):
 @buyer_page
 def withdraw(request, refund_id):
     refund = _buyer_refund(request, refund_id)
-    _act(request, lambda: refunds.withdraw_refund(by=request.user, refund_id=refund.pk), _("退款申请已撤销。"))
+    run_and_report(request, lambda: refunds.withdraw_refund(by=request.user, refund_id=refund.pk),
+                   _("退款申请已撤销。"))
     return redirect("member-orders:detail", refund.order.number)
 
 
@@ -114,7 +106,7 @@ def withdraw(request, refund_id):
 @seller_page
 def approve(request, refund_id):
     refund = _seller_refund(request, refund_id)
-    _act(request, lambda: refunds.approve_refund(by=request.user, refund_id=refund.pk), _("已同意退款。"))
+    run_and_report(request, lambda: refunds.approve_refund(by=request.user, refund_id=refund.pk), _("已同意退款。"))
     return redirect("merchant-orders:detail", refund.order.number)
 
 
@@ -126,9 +118,9 @@ def reject(request, refund_id):
     if not form.is_valid():
         messages.error(request, first_error(form))
     else:
-        _act(request, lambda: refunds.reject_refund(by=request.user, refund_id=refund.pk,
-                                                    reason=form.cleaned_data["reason"]),
-             _("已拒绝退款申请，买家会收到通知。"))
+        run_and_report(request, lambda: refunds.reject_refund(by=request.user, refund_id=refund.pk,
+                                                              reason=form.cleaned_data["reason"]),
+                       _("已拒绝退款申请，买家会收到通知。"))
     return redirect("merchant-orders:detail", refund.order.number)
 
 
@@ -139,9 +131,9 @@ def confirm_return(request, refund_id):
     refund = _seller_refund(request, refund_id)
     quantities = {parse_id(name[5:]): value for name, value in request.POST.items()
                   if name.startswith("line_") and parse_id(name[5:]) is not None}
-    _act(request, lambda: refunds.confirm_return(by=request.user, refund_id=refund.pk,
-                                                 quantities=quantities or None),
-         _("已确认收到退货，货物已入库；平台财务将退款给买家。"))
+    run_and_report(request, lambda: refunds.confirm_return(by=request.user, refund_id=refund.pk,
+                                                           quantities=quantities or None),
+                   _("已确认收到退货，货物已入库；平台财务将退款给买家。"))
     return redirect("merchant-orders:detail", refund.order.number)
 
 

@@ -4,14 +4,13 @@ asks the carrier for news ("刷新物流"). Every view is a POST that calls one 
 to the order page with the outcome as a message; the panel itself is
 templates/orders/includes/shipping_panel.html."""
 
-from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import member_page
-from core.errors import BusinessRuleError
+from core.flash import run_and_report
 from core.permissions import CompanyPermission
 from orders import shipping
 from orders.models import Order
@@ -22,16 +21,6 @@ LIST = {"buyer": "member-orders:list", "seller": "merchant-orders:list"}
 
 def _back(side, number):
     return redirect(DETAIL[side], number) if number else redirect(LIST[side])
-
-
-def _run(request, action, success):
-    try:
-        result = action()
-    except BusinessRuleError as error:
-        messages.error(request, error.message)
-        return None
-    messages.success(request, success(result) if callable(success) else success)
-    return result
 
 
 def _shipment_order_number(request, shipment_id, side):
@@ -53,7 +42,7 @@ def _order_id(request, number, side):
 def ship(request, number):
     data = request.POST
     order_id = _order_id(request, number, "seller")
-    _run(request, lambda: shipping.ship_order(
+    run_and_report(request, lambda: shipping.ship_order(
         by=request.user, order_id=order_id, carrier=data.get("carrier", ""),
         waybill_number=data.get("waybill_number", ""), carrier_name=data.get("carrier_name", "")),
         lambda shipment: _("已发货：%(carrier)s %(number)s。") % {
@@ -63,7 +52,7 @@ def ship(request, number):
 
 def _add_event(request, shipment_id, side):
     data = request.POST
-    _run(request, lambda: shipping.add_tracking_event(
+    run_and_report(request, lambda: shipping.add_tracking_event(
         by=request.user, shipment_id=shipment_id, kind=data.get("kind", ""), occurred_at=data.get("occurred_at", ""),
         location=data.get("location", ""), description=data.get("description", "")), _("已添加物流轨迹。"))
     return _back(side, _shipment_order_number(request, shipment_id, side))
@@ -82,8 +71,9 @@ def buyer_event(request, shipment_id):
 
 
 def _refresh(request, shipment_id, side):
-    _run(request, lambda: shipping.refresh_tracking(by=request.user, shipment_id=shipment_id),
-         lambda added: _("已更新 %(count)s 条物流轨迹。") % {"count": added} if added else _("暂无新的物流轨迹。"))
+    run_and_report(request, lambda: shipping.refresh_tracking(by=request.user, shipment_id=shipment_id),
+                   lambda added: _("已更新 %(count)s 条物流轨迹。") % {"count": added} if added
+                   else _("暂无新的物流轨迹。"))
     return _back(side, _shipment_order_number(request, shipment_id, side))
 
 
@@ -103,7 +93,7 @@ def buyer_refresh(request, shipment_id):
 @member_page(permission=CompanyPermission.PURCHASING)
 def confirm_receipt(request, number):
     order_id = _order_id(request, number, "buyer")
-    _run(request, lambda: shipping.confirm_receipt(by=request.user, order_id=order_id), _("已确认收货。"))
+    run_and_report(request, lambda: shipping.confirm_receipt(by=request.user, order_id=order_id), _("已确认收货。"))
     return _back("buyer", number if order_id else "")
 
 
