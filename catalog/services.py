@@ -652,17 +652,24 @@ class ReservationRequest:
     note: str = ""
 
 
-def reserve_stock_for_checkout(*, holder, requests, by) -> list[StockReservation]:
+def lock_products(product_ids, *, prefetch=()):
+    """The products, locked for the rest of the transaction in id order (the order every
+    checkout locks them in, so concurrent checkouts queue instead of deadlocking), by id."""
+    return {product.pk: product for product in Product.objects.select_for_update(of=("self",)).filter(
+        pk__in=list(product_ids)).prefetch_related(*prefetch).order_by("pk")}
+
+
+def reserve_stock_for_checkout(*, holder, requests, by, locked=None) -> list[StockReservation]:
     """`reserve_stock` for every line of a checkout at once, in the caller's transaction: the
-    products are locked together in id order (the order every checkout locks them in), each must
-    be published with enough available, then the reservations and the ledger lines are written
-    in one statement each and every product's new total in one UPDATE. A shortfall raises
-    `insufficient_stock` naming the product (`details["product_id"]`) and saves nothing."""
+    products are locked together (`lock_products`; a caller that already holds them passes them
+    as `locked`), each must be published with enough available, then the reservations and the
+    ledger lines are written in one statement each and every product's new total in one UPDATE.
+    A shortfall raises `insufficient_stock` naming the product (`details["product_id"]`) and
+    saves nothing."""
     wanted = {}
     for request in requests:
         wanted[request.product_id] = wanted.get(request.product_id, Decimal(0)) + _quantity(request.quantity)
-    products = {product.pk: product for product in Product.objects.select_for_update().filter(
-        pk__in=list(wanted)).order_by("pk")}
+    products = locked if locked is not None else lock_products(wanted)
     for product_id, quantity in sorted(wanted.items()):
         product = products.get(product_id)
         if product is None or product.status != S.PUBLISHED:

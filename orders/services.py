@@ -26,6 +26,7 @@ from catalog.services import (
     MAX_QUANTITY,
     QUANTITY_STEP,
     ReservationRequest,
+    lock_products,
     release_reservation,
     reserve_stock,
     reserve_stock_for_checkout,
@@ -336,7 +337,8 @@ def place_orders(*, by, items=None, buyer_note="", payment_method=Order.PaymentM
     if len(items) > 200:
         raise BusinessRuleError(_("一次最多下单 200 种商品。"), code="too_many_lines")
     quantities = _merge_items(items)
-    products = Product.objects.prefetch_related("price_tiers").in_bulk(list(quantities))
+    # Locked now (in id order) rather than again when the stock is reserved: read once.
+    products = lock_products(quantities, prefetch=["price_tiers"])
     # The sellers and the buyer, with the regions their snapshots name, in one query.
     companies = Company.objects.select_related("province", "city").order_by().in_bulk(
         {p.seller_id for p in products.values()} | {buyer.pk})
@@ -384,7 +386,7 @@ def place_orders(*, by, items=None, buyer_note="", payment_method=Order.PaymentM
             ))
     # Every line's stock at once; the products are locked in id order, as every checkout does.
     try:
-        reservations = reserve_stock_for_checkout(holder=buyer, by=by, requests=[ReservationRequest(
+        reservations = reserve_stock_for_checkout(holder=buyer, by=by, locked=products, requests=[ReservationRequest(
             product_id=line.product.pk, quantity=line.quantity, reference=line.order.number,
             note=_("订单 %(number)s") % {"number": line.order.number}) for line in lines])
     except BusinessRuleError as refusal:

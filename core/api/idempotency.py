@@ -9,7 +9,8 @@ retries builds a new multipart boundary, and that must still count as the same r
 import hashlib
 import json
 
-from django.db import IntegrityError, transaction
+from django.db import connection
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.api.errors import IdempotentReplay
@@ -47,6 +48,20 @@ def request_digest(request) -> str:
     return hashlib.sha256(request.method.encode() + request.path.encode() + b"\n" + content).hexdigest()
 
 
+def _claim(**fields):
+    """Insert the record unless the owner already used the key: one statement, no transaction of
+    its own (every API POST runs it). Returns the new record, or None when the key was taken."""
+    fields["created_at"] = timezone.now()
+    table = IdempotencyRecord._meta.db_table
+    columns = ", ".join(f'"{IdempotencyRecord._meta.get_field(name).column}"' for name in fields)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'INSERT INTO "{table}" ({columns}) VALUES ({", ".join(["%s"] * len(fields))}) '  # noqa: S608
+            'ON CONFLICT ("owner", "key") DO NOTHING RETURNING "id"', list(fields.values()))
+        row = cursor.fetchone()
+    return IdempotencyRecord(pk=row[0], **fields) if row else None
+
+
 def begin(request):
     """Reserve the key for this request, or raise the stored answer. Returns the record or None."""
     key = request.META.get(HEADER, "").strip()
@@ -56,13 +71,10 @@ def begin(request):
         raise BusinessRuleError(_("Idempotency-Key 不能超过 200 个字符。"), code="idempotency_key_too_long")
     digest = request_digest(request)
     owner = _owner(request)
-    try:
-        with transaction.atomic():
-            return IdempotencyRecord.objects.create(
-                owner=owner, key=key, method=request.method, path=request.path[:300], request_hash=digest,
-            )
-    except IntegrityError:
-        existing = IdempotencyRecord.objects.get(owner=owner, key=key)
+    record = _claim(owner=owner, key=key, method=request.method, path=request.path[:300], request_hash=digest)
+    if record is not None:
+        return record
+    existing = IdempotencyRecord.objects.get(owner=owner, key=key)
     if existing.request_hash != digest:
         raise BusinessRuleError(
             _("该 Idempotency-Key 已用于内容不同的请求。"), code="idempotency_key_reused",
