@@ -1,5 +1,7 @@
 """Barter reads, scoped to the caller's company (another company's rows are simply not there)."""
 
+from collections import defaultdict
+
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 
 from barter.models import Listing, MatchingRun, Participant, Proposal, Settlement, Transfer
@@ -47,12 +49,14 @@ def lot_split(*, have):
     what that company gives back in the same deal."""
     transfers = list(Transfer.objects.filter(have=have).select_related("proposal", "taker", "want", "order")
                      .order_by("proposal__created_at", "position"))
-    rows = []
-    for transfer in transfers:
-        back = Transfer.objects.filter(proposal=transfer.proposal, giver=transfer.taker).select_related(
-            "have", "taker")
-        rows.append({"transfer": transfer, "back": list(back)})
-    return rows
+    takers = {(transfer.proposal_id, transfer.taker_id) for transfer in transfers}
+    back = defaultdict(list)  # what each taker gives in the same deal, read in one query for the lot
+    for transfer in (Transfer.objects.filter(proposal_id__in={proposal for proposal, _ in takers},
+                                             giver_id__in={taker for _, taker in takers})
+                     .select_related("have", "taker").order_by("position")):
+        if (transfer.proposal_id, transfer.giver_id) in takers:
+            back[transfer.proposal_id, transfer.giver_id].append(transfer)
+    return [{"transfer": transfer, "back": back[transfer.proposal_id, transfer.taker_id]} for transfer in transfers]
 
 
 # --- staff ----------------------------------------------------------------------------------------

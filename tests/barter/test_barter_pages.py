@@ -131,3 +131,28 @@ def test_tampered_ids_and_links_get_a_message_not_an_error(client):
                                                                          ("available_until", 7))})
     away = client.post(f"/member/barter/listings/{listing.pk}/withdraw/", {"next": "//evil.example/"})
     assert away.status_code == 302 and away["Location"] == "/member/barter/"
+
+
+def test_a_lot_split_among_takers_reads_in_the_same_queries_however_many_takers(
+        django_capture_on_commit_callbacks):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from barter import selectors
+    from tests.barter.barter_helpers import have, run_now, want
+
+    paper, pulp = category("lot-paper", "文化纸"), category("lot-pulp", "木浆")
+    _major, major_user = barter_company("大客户纸业有限公司")
+    lot = have(major_user, paper, "30", "1000")
+    want(major_user, pulp, "30000", "1200")
+    for name in "甲乙丙":
+        _taker, taker_user = barter_company(f"拆分承接{name}有限公司")
+        want(taker_user, paper, "10000", "1200")
+        have(taker_user, pulp, "10", "1000")
+    run_now(django_capture_on_commit_callbacks)
+
+    with CaptureQueriesContext(connection) as queries:
+        rows = selectors.lot_split(have=lot)
+    takers = {row["transfer"].taker.name for row in rows}
+    assert len(takers) == 3 and all(row["back"] and row["back"][0].have.category_id == pulp.pk for row in rows)
+    assert len(queries) == 2
