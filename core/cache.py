@@ -102,10 +102,6 @@ class _RecentPages:
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
 
-    def clear(self):
-        with self._lock:
-            self._entries.clear()
-
 
 recent_pages = _RecentPages()
 
