@@ -154,8 +154,7 @@ def clearing_run(request, run_id):
         raise Http404 from None
     context = runs.statement_context(participant=part)
     context["may_answer"] = runs.part_open_for_answer(part)
-    context["deadline_passed"] = (part.status == ClearingParticipant.Status.PENDING
-                                  and part.run.status == ClearingRun.Status.AWAITING and not context["may_answer"])
+    context["deadline_passed"] = runs.part_missed_deadline(part)
     return render(request, "member/debt/clearing_detail.html", context)
 
 

@@ -257,13 +257,23 @@ def _fail(run_id, reason):
 
 # --- the companies' answers ----------------------------------------------------------------------
 
+def _awaiting_answer(participant) -> bool:
+    return participant.status == P.PENDING and participant.run.status == R.AWAITING
+
+
+def _past_deadline(run, now=None) -> bool:
+    return bool(run.confirmation_deadline and (now or timezone.now()) > run.confirmation_deadline)
+
+
 def part_open_for_answer(participant, *, now=None) -> bool:
     """The company may still confirm or reject its part: not answered yet, the run waiting for
     answers and its confirmation deadline not passed (what `respond_to_part` enforces)."""
-    run = participant.run
-    now = now or timezone.now()
-    return (participant.status == P.PENDING and run.status == R.AWAITING
-            and not (run.confirmation_deadline and now > run.confirmation_deadline))
+    return _awaiting_answer(participant) and not _past_deadline(participant.run, now)
+
+
+def part_missed_deadline(participant, *, now=None) -> bool:
+    """The part still waits for the company's answer, but the deadline has passed."""
+    return _awaiting_answer(participant) and _past_deadline(participant.run, now)
 
 
 @transaction.atomic
@@ -283,7 +293,7 @@ def respond_to_part(*, by, run_id, decision, reason=""):
     if run.status != R.AWAITING:
         raise BusinessRuleError(_("清算批次当前“%(status)s”，不能确认或拒绝。") % {"status": run.get_status_display()},
                                 code="run_not_awaiting")
-    if run.confirmation_deadline and timezone.now() > run.confirmation_deadline:
+    if _past_deadline(run):
         raise BusinessRuleError(_("已超过确认截止时间。"), code="deadline_passed")
     if participant.status != P.PENDING:
         raise BusinessRuleError(_("贵司已“%(status)s”本方案。") % {"status": participant.get_status_display()},
