@@ -5,6 +5,7 @@ invoices in `orders.invoices` and disputes in `orders.disputes`; every status mo
 `orders.states.order_transition`.
 """
 
+import functools
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass
@@ -47,6 +48,7 @@ SIDE_PERMISSION = {BUYER: CompanyPermission.PURCHASING, SELLER: CompanyPermissio
 # Easy to read aloud and to type into a bank transfer's memo: no 0/O, 1/I/L.
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 REFERENCE_LENGTH = 8
+REFERENCE_ATTEMPTS = 5
 # A recorded transfer finance has not confirmed yet keeps an overdue order open this much longer.
 TRANSFER_GRACE = timedelta(hours=24)
 
@@ -260,29 +262,49 @@ def remove_cart_item(*, by, item_id) -> None:
 
 # --- checkout -------------------------------------------------------------------------------------
 
-def _next_order_id():
-    """Take the next id of the orders table: the number is derived from it, so two checkouts
-    can never draw the same number."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [Order._meta.db_table])
-        return cursor.fetchone()[0]
-
-
 def new_remittance_reference():
     return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
 
 
-def _create_order(**fields):
-    order_id = _next_order_id()
-    fields["number"] = f"PO-{timezone.localdate():%Y%m%d}-{order_id:06d}"
-    # 31^8 ≈ 850 billion references: a clash is rare; the unique constraint catches it and we draw again.
-    for _attempt in range(5):
-        try:
-            with transaction.atomic():
-                return Order.objects.create(pk=order_id, remittance_reference=new_remittance_reference(), **fields)
-        except IntegrityError:
-            continue
-    raise Conflict(_("生成汇款识别码失败，请重试。"), code="reference_clash")
+def _create_orders(orders: list[Order]) -> list[Order]:
+    """Insert new orders in one statement. Their ids are drawn from the orders table's sequence
+    first: the numbers are derived from them, so two checkouts never draw the same number. Each
+    order gets a random remittance reference; a clash is left to `drawing_references_again`."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                       [Order._meta.db_table, len(orders)])
+        order_ids = sorted(row[0] for row in cursor.fetchall())
+    today = timezone.localdate()
+    for order, order_id in zip(orders, order_ids, strict=True):
+        order.pk, order.number = order_id, f"PO-{today:%Y%m%d}-{order_id:06d}"
+        order.remittance_reference = new_remittance_reference()
+    return Order.objects.bulk_create(orders)
+
+
+def _is_reference_clash(error: IntegrityError) -> bool:
+    # The constraint PostgreSQL named when migration 0002 added the unique column.
+    return getattr(getattr(error.__cause__, "diag", None), "constraint_name", None) == (
+        f"{Order._meta.db_table}_remittance_reference_key")
+
+
+def drawing_references_again(service):
+    """Run a service that creates orders in its own transaction (a savepoint inside another one),
+    and run it again when a remittance reference it drew is already taken. With 31^8 ≈ 850 billion
+    references that is rare, so checking each one in advance would cost every checkout more than
+    the rare second run."""
+
+    @functools.wraps(service)
+    def run(**kwargs):
+        for _attempt in range(REFERENCE_ATTEMPTS):
+            try:
+                with transaction.atomic():
+                    return service(**kwargs)
+            except IntegrityError as error:
+                if not _is_reference_clash(error):
+                    raise
+        raise Conflict(_("生成汇款识别码失败，请重试。"), code="reference_clash")
+
+    return run
 
 
 def _merge_items(items):
@@ -302,7 +324,7 @@ def _needs_approval(membership, total):
     return not membership.is_main and limit is not None and total > limit
 
 
-@transaction.atomic
+@drawing_references_again
 def place_orders(*, by, items=None, buyer_note="", payment_method=Order.PaymentMethod.TRANSFER) -> list[Order]:
     """Checkout: one order per seller, all or nothing.
 
@@ -338,7 +360,7 @@ def place_orders(*, by, items=None, buyer_note="", payment_method=Order.PaymentM
         raise BusinessRuleError(_("一次最多下单 200 种商品。"), code="too_many_lines")
     quantities = _merge_items(items)
     # Locked now (in id order) rather than again when the stock is reserved: read once.
-    products = lock_products(quantities, prefetch=["price_tiers"])
+    products = lock_products(quantities, with_price_tiers=True)
     # The sellers and the buyer, with the regions their snapshots name, in one query.
     companies = Company.objects.select_related("province", "city").order_by().in_bulk(
         {p.seller_id for p in products.values()} | {buyer.pk})
@@ -366,15 +388,13 @@ def place_orders(*, by, items=None, buyer_note="", payment_method=Order.PaymentM
             priced.append((product, tiers, unit_price, to_money(unit_price * quantities[product.pk])))
         total = to_money(sum(amount for *_rest, amount in priced))
         approval = _needs_approval(membership, total)
-        order = _create_order(
+        order = Order(
             buyer=buyer, seller=seller, total=total, buyer_note=buyer_note,
             status=S.AWAITING_APPROVAL if approval else S.PENDING_PAYMENT,
             buyer_snapshot=buyer_snapshot, seller_snapshot=company_snapshot(seller), placed_by=by, placed_at=now,
             payment_due_at=None if approval or payment_method == Order.PaymentMethod.ON_ACCOUNT else now + window,
             payment_method=payment_method,
         )
-        if payment_method == Order.PaymentMethod.ON_ACCOUNT:
-            reserve_credit(order=order, by=by)
         orders.append(order)
         for product, tiers, unit_price, amount in priced:
             lines.append(OrderLine(
@@ -384,6 +404,10 @@ def place_orders(*, by, items=None, buyer_note="", payment_method=Order.PaymentM
                 price_tiers=[{"min_quantity": str(tier.min_quantity), "unit_price": str(tier.unit_price)}
                              for tier in tiers],
             ))
+    _create_orders(orders)
+    if payment_method == Order.PaymentMethod.ON_ACCOUNT:
+        for order in orders:
+            reserve_credit(order=order, by=by)
     # Every line's stock at once; the products are locked in id order, as every checkout does.
     try:
         reservations = reserve_stock_for_checkout(holder=buyer, by=by, locked=products, requests=[ReservationRequest(
@@ -401,9 +425,11 @@ def place_orders(*, by, items=None, buyer_note="", payment_method=Order.PaymentM
 
     for order in orders:
         _remember_lines(order, [line for line in lines if line.order is order])
+    audit.record_many([
+        {"actor": by, "action": "order.place", "subject": order, "company": buyer, "after": str(order.total),
+         "data": {"number": order.number, "seller": order.seller_id, "payment_method": payment_method}}
+        for order in orders])
     for index, order in enumerate(orders):
-        audit.record(actor=by, action="order.place", subject=order, company=buyer, after=str(order.total),
-                     data={"number": order.number, "seller": order.seller_id, "payment_method": payment_method})
         if order.status == S.PENDING_PAYMENT and payment_method == Order.PaymentMethod.ON_ACCOUNT:
             paid = _pay_on_account(order, by=by)
             paid._prefetched_objects_cache = order._prefetched_objects_cache
@@ -515,7 +541,7 @@ class SettledLine:
     reservation: object = None  # the catalog.StockReservation already held for the buyer, if any
 
 
-@transaction.atomic
+@drawing_references_again
 def place_settled_order(*, buyer, seller, lines, by, payment_method, reason, note="") -> Order:
     """An order whose goods are paid by a barter deal or settle a debt, not by money: priced as
     agreed there, holding the stock reservations the caller already made for the buyer, and paid
@@ -525,12 +551,12 @@ def place_settled_order(*, buyer, seller, lines, by, payment_method, reason, not
         raise ValueError(f"not a settlement: {payment_method}")
     buyer = Company.objects.select_related("province", "city").get(pk=buyer.pk)
     seller = Company.objects.select_related("province", "city").get(pk=seller.pk)
-    order = _create_order(
+    [order] = _create_orders([Order(
         buyer=buyer, seller=seller, total=to_money(sum(line.amount for line in lines)),
         status=S.PENDING_PAYMENT, buyer_note=note[:500], buyer_snapshot=company_snapshot(buyer),
         seller_snapshot=company_snapshot(seller), placed_by=by if _member_of(by, buyer) else None,
         placed_at=timezone.now(), payment_due_at=None, payment_method=payment_method,
-    )
+    )])
     OrderLine.objects.bulk_create([OrderLine(
         order=order, product=line.product, category=line.category, reservation=line.reservation,
         title=line.title[:120], seller_sku=getattr(line.product, "seller_sku", "") or "",

@@ -184,3 +184,30 @@ def test_order_numbers_and_references_stay_unique_over_many_orders(buyer, seller
     orders = [place(buyer_user, product, "1") for _ in range(30)]
     assert len({o.number for o in orders}) == 30 and len({o.remittance_reference for o in orders}) == 30
     assert catalog_selectors.ledger_totals(product.pk) == {"on_hand": Decimal("100"), "reserved": Decimal("30")}
+
+
+def test_checkout_draws_again_when_a_remittance_reference_is_taken(buyer, seller, buyer_user, monkeypatch):
+    product = stocked(seller, "10")
+    taken = place(buyer_user, product, "1").remittance_reference
+    draws = iter([taken, "NEWREF23"])
+    monkeypatch.setattr(services, "new_remittance_reference", lambda: next(draws))
+
+    [order] = services.place_orders(by=buyer_user, items=[(product.pk, "2")])
+
+    assert order.remittance_reference == "NEWREF23"
+    assert Order.objects.filter(buyer=buyer).count() == 2
+    # The first run was undone whole: its stock reservation too.
+    assert catalog_selectors.ledger_totals(product.pk) == {"on_hand": Decimal("10"), "reserved": Decimal("3")}
+    assert StockReservation.objects.filter(product=product).count() == 2
+
+
+def test_checkout_gives_up_when_every_remittance_reference_drawn_is_taken(buyer, seller, buyer_user, monkeypatch):
+    product = stocked(seller, "10")
+    taken = place(buyer_user, product, "1").remittance_reference
+    monkeypatch.setattr(services, "new_remittance_reference", lambda: taken)
+
+    with pytest.raises(BusinessRuleError) as refusal:
+        services.place_orders(by=buyer_user, items=[(product.pk, "2")])
+
+    assert refusal.value.code == "reference_clash"
+    assert catalog_selectors.ledger_totals(product.pk) == {"on_hand": Decimal("10"), "reserved": Decimal("1")}
