@@ -7,6 +7,7 @@ lock the product row and are backed by the table's check constraints.
 """
 
 import re
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
@@ -35,7 +36,7 @@ from catalog.models import (
     StockReservation,
 )
 from catalog.states import product_transition
-from core import audit
+from core import audit, rows
 from core.errors import BusinessRuleError, Conflict, NotAllowed, NotFound
 from core.money import to_money
 from core.permissions import CompanyPermission, StaffRole, has_staff_role
@@ -652,11 +653,31 @@ class ReservationRequest:
     note: str = ""
 
 
-def lock_products(product_ids, *, prefetch=()):
-    """The products, locked for the rest of the transaction in id order (the order every
-    checkout locks them in, so concurrent checkouts queue instead of deadlocking), by id."""
-    return {product.pk: product for product in Product.objects.select_for_update(of=("self",)).filter(
-        pk__in=list(product_ids)).prefetch_related(*prefetch).order_by("pk")}
+# Hand-written (core.rows) and prepared once per database session: checkout runs them on every order.
+_UNSEARCHED = ("search_vector",)  # as Product.objects loads them
+_LOCK_PRODUCTS = (f"SELECT {rows.columns(Product, 'p', defer=_UNSEARCHED)} FROM catalog_product p "  # noqa: S608
+                  "WHERE p.id = ANY(%s) ORDER BY p.id FOR UPDATE")
+_PRICE_TIERS = (f"SELECT {rows.columns(PriceTier, 't')} FROM catalog_pricetier t "  # noqa: S608
+                "WHERE t.product_id = ANY(%s) ORDER BY t.product_id, t.min_quantity, t.id")
+
+
+def lock_products(product_ids, *, with_price_tiers=False) -> dict:
+    """The products by id, locked for the rest of the transaction in id order (the order every
+    checkout locks them in, so concurrent checkouts queue instead of deadlocking); with their
+    price tiers loaded (`product.price_tiers.all()`) when asked."""
+    ids = sorted(product_ids)
+    products = {}
+    for row in rows.fetch_all(_LOCK_PRODUCTS, [ids], prepared="tp_lock_products"):
+        product, _end = rows.instance(Product, row, 0, defer=_UNSEARCHED)
+        products[product.pk] = product
+    if with_price_tiers:
+        tiers = defaultdict(list)
+        for row in rows.fetch_all(_PRICE_TIERS, [ids], prepared="tp_price_tiers"):
+            tier, _end = rows.instance(PriceTier, row, 0)
+            tiers[tier.product_id].append(tier)
+        for product in products.values():
+            rows.remember_related(product, "price_tiers", tiers[product.pk])
+    return products
 
 
 def reserve_stock_for_checkout(*, holder, requests, by, locked=None) -> list[StockReservation]:
@@ -698,7 +719,8 @@ def reserve_stock_for_checkout(*, holder, requests, by, locked=None) -> list[Sto
             reserved_after=product.stock_reserved, reservation=reservation, actor=actor,
             reference=reservation.reference, reason=(reservation.note or _("为 %(holder)s 预留") % {
                 "holder": holder.name})[:200]))
-    Product.objects.bulk_update([products[product_id] for product_id in wanted], ["stock_reserved"])
+    rows.update_each(Product, "stock_reserved", {pk: products[pk].stock_reserved for pk in wanted},
+                     prepared="tp_product_reserved")
     StockMovement.objects.bulk_create(movements)
     return reservations
 

@@ -7,8 +7,8 @@ import pytest
 from django.db import transaction
 
 from catalog import selectors
-from catalog.models import StockMovement, StockReservation
-from catalog.services import ReservationRequest, reserve_stock_for_checkout
+from catalog.models import PriceTier, Product, StockMovement, StockReservation
+from catalog.services import ReservationRequest, lock_products, reserve_stock_for_checkout
 from core.errors import BusinessRuleError
 from tests import factories
 
@@ -46,3 +46,22 @@ def test_a_shortfall_names_the_product_and_reserves_nothing(buyer, seller):
     assert not StockReservation.objects.exists()
     plenty.refresh_from_db()
     assert plenty.stock_reserved == 0
+
+
+def test_locked_products_read_as_the_orm_reads_them(seller):
+    tiered = factories.product(seller=seller, title="甲", attributes={"克重": 250, "品牌": "晨鸣"})
+    PriceTier.objects.create(product=tiered, min_quantity=Decimal("50"), unit_price=Decimal("4500.00"))
+    PriceTier.objects.create(product=tiered, min_quantity=Decimal("10"), unit_price=Decimal("4700.00"))
+    plain = factories.product(seller=seller, title="乙")
+
+    with transaction.atomic():
+        locked = lock_products([plain.pk, tiered.pk, 0], with_price_tiers=True)
+
+    assert list(locked) == sorted([plain.pk, tiered.pk])
+    read = Product.objects.get(pk=tiered.pk)
+    assert {f.attname: getattr(locked[tiered.pk], f.attname) for f in Product._meta.concrete_fields
+            if f.name != "search_vector"} == {f.attname: getattr(read, f.attname)
+                                               for f in Product._meta.concrete_fields if f.name != "search_vector"}
+    assert locked[tiered.pk].attributes == {"克重": 250, "品牌": "晨鸣"}
+    assert [t.min_quantity for t in locked[tiered.pk].price_tiers.all()] == [Decimal("10"), Decimal("50")]
+    assert list(locked[plain.pk].price_tiers.all()) == []
