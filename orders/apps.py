@@ -2,6 +2,17 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
+def order_settings_changed(**_kwargs):
+    """Processes forget their copy of the settings (`selectors.order_settings`): at once, so
+    this transaction reads its own change, and again once the change is visible to the others
+    (a process reading in between keeps the old row under the new version)."""
+    from core.cache import bump, bump_on_commit
+    from orders.selectors import SETTINGS_NAMESPACE
+
+    bump(SETTINGS_NAMESPACE)
+    bump_on_commit(SETTINGS_NAMESPACE)
+
+
 class OrdersConfig(AppConfig):
     name = "orders"
     verbose_name = _("订单")
@@ -27,6 +38,12 @@ class OrdersConfig(AppConfig):
                               description=description)
         for module in (payment_views, refund_views, shipping_views, invoice_views, dispute_views):
             module.register()
+
+        from django.db.models.signals import post_save
+
+        from orders.models import OrderSettings
+
+        post_save.connect(order_settings_changed, sender=OrderSettings, dispatch_uid="order-settings-changed")
 
         from core.audit import describe_actions
         from orders.models import Dispute, Order, Payment, Refund

@@ -1,8 +1,10 @@
+import copy
 from datetime import timedelta
 
 from django.db.models import Count, Prefetch, Q, Sum
 from django.utils import timezone
 
+from core.cache import version
 from orders.models import CartItem, Order, OrderAdjustment, OrderMessage, OrderSettings
 
 OPEN = [Order.Status.AWAITING_APPROVAL, Order.Status.PENDING_PAYMENT, Order.Status.PAID, Order.Status.SHIPPED,
@@ -57,9 +59,21 @@ def open_refunds(*, company):
     return Order.objects.filter(Q(buyer=company) | Q(seller=company), status=Order.Status.REFUND_REQUESTED)
 
 
+SETTINGS_NAMESPACE = "order-settings"
+_settings_seen = {}  # {settings version: OrderSettings}, the latest one only
+
+
 def order_settings() -> OrderSettings:
-    """The one OrderSettings row (defaults until staff change them)."""
-    return OrderSettings.objects.get_or_create(pk=1)[0]
+    """The one OrderSettings row (defaults until staff change them). Checkout asks on every
+    order, so each process keeps the row for the current version (saving it bumps the version;
+    `orders.apps`). Callers get their own copy to change."""
+    current = version(SETTINGS_NAMESPACE)
+    row = _settings_seen.get(current)
+    if row is None:
+        row = OrderSettings.objects.get_or_create(pk=1)[0]
+        _settings_seen.clear()
+        _settings_seen[current] = row
+    return copy.copy(row)
 
 
 def filter_orders(orders, *, status="", counterparty="", number="", since=None, until=None):

@@ -1,14 +1,16 @@
 import pytest
 
 from core.cache import bump
+from orders.selectors import SETTINGS_NAMESPACE
 from tests import factories
 
 
 @pytest.fixture(autouse=True)
-def _fresh_catalog_cache():
+def _fresh_cached_versions():
     """Tests roll their data back without committing, so no change ever bumps the cached
-    catalogue; start each test with a version no cached page belongs to."""
+    catalogue or order settings; start each test with versions nothing cached belongs to."""
     bump("catalog")
+    bump(SETTINGS_NAMESPACE)
 
 
 @pytest.fixture
