@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from accounts import rules
 from accounts.models import Company
 from accounts.rules import Activity
+from accounts.selectors import companies_with_regions
 from accounts.services import notify_company
 from catalog.models import Product, StockReservation
 from catalog.pricing import unit_price_for
@@ -362,8 +363,7 @@ def place_orders(*, by, items=None, buyer_note="", payment_method=Order.PaymentM
     # Locked now (in id order) rather than again when the stock is reserved: read once.
     products = lock_products(quantities, with_price_tiers=True)
     # The sellers and the buyer, with the regions their snapshots name, in one query.
-    companies = Company.objects.select_related("province", "city").order_by().in_bulk(
-        {p.seller_id for p in products.values()} | {buyer.pk})
+    companies = companies_with_regions({p.seller_id for p in products.values()} | {buyer.pk})
     for product in products.values():
         product.seller = companies[product.seller_id]
     for product_id, quantity in quantities.items():

@@ -53,6 +53,8 @@ def test_checkout_makes_one_order_per_seller_with_snapshots_prices_and_reservati
     assert first.total == Decimal("12") * Decimal("4800.00") + Decimal("3.5") * Decimal("300.00")
     assert second.total == Decimal("2401.00")
     assert first.buyer_snapshot["name"] == buyer.name
+    assert (first.buyer_snapshot["province"], first.buyer_snapshot["city"]) == ("浙江省", "杭州")
+    assert first.seller_snapshot["unified_social_credit_code"] == seller.unified_social_credit_code
     assert second.seller_snapshot["bank_account"] == "3602000009100555666"
     assert second.seller_snapshot["tax_number"] == "91440100MA59ABCD1X"
     line = first.lines.get(product=tiered)
