@@ -83,6 +83,13 @@ def fetch_all(sql: str, params, *, prepared: str = ""):
         return cursor.fetchall()
 
 
+def execute(sql: str, params, *, prepared: str = "") -> int:
+    """Run a statement that returns no rows, as `fetch_one`; returns how many rows it changed."""
+    with connection.cursor() as cursor:
+        _execute(cursor, sql, params, prepared)
+        return cursor.rowcount
+
+
 def _execute(cursor, sql, params, prepared):
     if not prepared:
         cursor.execute(sql, params)
@@ -102,5 +109,4 @@ def update_each(model, field_name: str, values: dict, *, prepared: str = "") -> 
     sql = (f'UPDATE {model._meta.db_table} AS t SET "{field.column}" = v.value '  # noqa: S608
            f"FROM unnest(%s::{pk.rel_db_type(connection)}[], %s::{field.db_type(connection)}[]) AS v(pk, value) "
            f'WHERE t."{pk.column}" = v.pk')
-    with connection.cursor() as cursor:
-        _execute(cursor, sql, [list(values), list(values.values())], prepared)
+    execute(sql, [list(values), list(values.values())], prepared=prepared)

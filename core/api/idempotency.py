@@ -13,6 +13,7 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import rows
 from core.api.errors import IdempotentReplay
 from core.errors import BusinessRuleError, Conflict
 from core.models import IdempotencyRecord
@@ -89,8 +90,11 @@ def finish(record, response):
     if response.status_code >= 500:
         IdempotencyRecord.objects.filter(pk=record.pk).delete()
         return
-    IdempotencyRecord.objects.filter(pk=record.pk).update(
-        status_code=response.status_code, response_body=getattr(response, "data", None))
+    # Every answered POST runs this: a statement prepared once per database session.
+    body = IdempotencyRecord._meta.get_field("response_body").get_db_prep_save(getattr(response, "data", None),
+                                                                              connection)
+    rows.execute(f'UPDATE "{IdempotencyRecord._meta.db_table}" SET "status_code" = %s, "response_body" = %s '  # noqa: S608
+                 'WHERE "id" = %s', [response.status_code, body, record.pk], prepared="tp_idempotency_answer")
 
 
 class IdempotentMixin:
