@@ -5,7 +5,8 @@ little of the 2 cores the server runs on.
 
 Phase 1 (throughput): for BENCH_CHECKOUT_SECONDS (default 15) the buyers place orders of one to
 three lines over 12 products of 4 sellers, each with its own Idempotency-Key like a real ERP.
-Reported as orders/s with p50/p99 latency. Target: ≥ 100 orders/s.
+Reported as orders/s with p50/p99 latency, and the CPU time an order took in the app, PostgreSQL
+and Redis (steadier than orders/s on a shared machine). Target: ≥ 100 orders/s.
 Phase 2 (oversell): for 3 seconds the 32 connections race for the last 50 units of one product:
 exactly 50 orders may succeed and every other attempt must be refused with `insufficient_stock`.
 Then for every product the ledger must add up to its totals and its reserved quantity must equal
@@ -211,6 +212,28 @@ def _wrk(port, world, *, seconds, hot=False, connections=BUYERS):
     return figures
 
 
+def _cpu_seconds():
+    """CPU seconds used so far by the app (gunicorn), PostgreSQL and Redis processes, from /proc:
+    what an order costs each, less noisy on a shared machine than orders/s."""
+    used = {"app": 0.0, "database": 0.0, "redis": 0.0}
+    tick = os.sysconf("SC_CLK_TCK")
+    for stat in os.listdir("/proc"):
+        if not stat.isdigit():
+            continue
+        try:
+            with open(f"/proc/{stat}/cmdline", "rb") as file:
+                command = file.read()
+            with open(f"/proc/{stat}/stat") as file:
+                fields = file.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        kind = ("app" if b"gunicorn" in command else "database" if b"postgres" in command
+                else "redis" if b"redis-server" in command else None)
+        if kind:
+            used[kind] += (int(fields[11]) + int(fields[12])) / tick
+    return used
+
+
 def _manage(env, *args, capture=False):
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, text=True,
                           capture_output=capture).stdout
@@ -238,7 +261,9 @@ def main():
     try:
         wait_until_up(f"http://127.0.0.1:{port}/ping")
         _wrk(port, world, seconds=2)  # warm-up: every worker opens its connections and imports
+        before = _cpu_seconds()
         load = _wrk(port, world, seconds=SECONDS)
+        after = _cpu_seconds()
         hot = _wrk(port, world, seconds=HOT_SECONDS, hot=True)
     finally:
         server.terminate()
@@ -257,6 +282,8 @@ def main():
         "buyers": len(world["keys"]), "connections": BUYERS, "gunicorn_workers": int(WORKERS),
         "orders": load["created"], "seconds": round(load["seconds"], 2),
         "orders_per_second": round(orders_per_second, 1), "p50_ms": load["p50_ms"], "p99_ms": load["p99_ms"],
+        "cpu_ms_per_order": {kind: round((after[kind] - before[kind]) * 1000 / max(load["created"], 1), 2)
+                             for kind in after},
         "target_orders_per_second": TARGET_ORDERS_PER_SECOND,
         "meets_target": orders_per_second >= TARGET_ORDERS_PER_SECOND,
         "oversell_check": {"units": HOT_UNITS, "attempts": hot["requests"], "orders": hot["created"],
