@@ -704,7 +704,7 @@ def reserve_stock_for_checkout(*, holder, requests, by, locked=None) -> list[Sto
                 code="insufficient_stock",
                 details={"available": str(product.stock_available), "product_id": product_id})
     actor = by if by is not None and by.pk else None
-    reservations = StockReservation.objects.bulk_create([StockReservation(
+    reservations = rows.insert_many(StockReservation, [StockReservation(
         product=products[request.product_id], holder=holder, kind=StockReservation.Kind.CHECKOUT,
         quantity=_quantity(request.quantity), reference=request.reference[:40], note=request.note[:200],
         created_by=actor,
@@ -721,7 +721,7 @@ def reserve_stock_for_checkout(*, holder, requests, by, locked=None) -> list[Sto
                 "holder": holder.name})[:200]))
     rows.update_each(Product, "stock_reserved", {pk: products[pk].stock_reserved for pk in wanted},
                      prepared="tp_product_reserved")
-    StockMovement.objects.bulk_create(movements)
+    rows.insert_many(StockMovement, movements)
     return reservations
 
 

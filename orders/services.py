@@ -33,7 +33,7 @@ from catalog.services import (
     reserve_stock,
     reserve_stock_for_checkout,
 )
-from core import audit
+from core import audit, rows
 from core.errors import BusinessRuleError, Conflict, NotAllowed, NotFound
 from core.money import to_money
 from core.permissions import CompanyPermission
@@ -279,7 +279,7 @@ def _create_orders(orders: list[Order]) -> list[Order]:
     for order, order_id in zip(orders, order_ids, strict=True):
         order.pk, order.number = order_id, f"PO-{today:%Y%m%d}-{order_id:06d}"
         order.remittance_reference = new_remittance_reference()
-    return Order.objects.bulk_create(orders)
+    return rows.insert_many(Order, orders)
 
 
 def _is_reference_clash(error: IntegrityError) -> bool:
@@ -419,7 +419,7 @@ def place_orders(*, by, items=None, buyer_note="", payment_method=Order.PaymentM
         _refuse_stock(products[refusal.details["product_id"]], Decimal(refusal.details.get("available", "0")))
     for line, reservation in zip(lines, reservations, strict=True):
         line.reservation = reservation
-    OrderLine.objects.bulk_create(lines)
+    rows.insert_many(OrderLine, lines)
     if from_cart:
         CartItem.objects.filter(user=by, product_id__in=list(quantities)).delete()
 
@@ -428,7 +428,7 @@ def place_orders(*, by, items=None, buyer_note="", payment_method=Order.PaymentM
     audit.record_many([
         {"actor": by, "action": "order.place", "subject": order, "company": buyer, "after": str(order.total),
          "data": {"number": order.number, "seller": order.seller_id, "payment_method": payment_method}}
-        for order in orders])
+        for order in orders], prepared=True)
     for index, order in enumerate(orders):
         if order.status == S.PENDING_PAYMENT and payment_method == Order.PaymentMethod.ON_ACCOUNT:
             paid = _pay_on_account(order, by=by)
