@@ -9,9 +9,10 @@ session and survives a rolled-back transaction; a pooler in transaction mode wou
     user, at = instance(User, row, 0)
     membership, at = instance(Membership, row, at)   # None when the LEFT JOIN found nothing
 
-Checkout uses the same for the rows it locks and snapshots (`fetch_all`), since it runs them on
-every order; `remember_related` hands such instances back with a relation loaded, as
-prefetch_related would.
+Checkout runs the same way on every order: it locks and reads its rows with `fetch_all`
+(`remember_related` hands instances back with a relation loaded, as prefetch_related would),
+writes its new rows with `insert_many` and the reserved totals with `update_each`. The ORM is
+the rule everywhere else; these are for statements that run on every request or every order.
 """
 
 import functools
@@ -106,7 +107,7 @@ def update_each(model, field_name: str, values: dict, *, prepared: str = "") -> 
     """Set one field of many rows, each to its own value ({primary key: value}), in one statement:
     what QuerySet.bulk_update does, without compiling a CASE branch per row."""
     field, pk = model._meta.get_field(field_name), model._meta.pk
-    sql = (f'UPDATE {model._meta.db_table} AS t SET "{field.column}" = v.value '  # noqa: S608
+    sql = (f'UPDATE "{model._meta.db_table}" AS t SET "{field.column}" = v.value '  # noqa: S608
            f"FROM unnest(%s::{pk.rel_db_type(connection)}[], %s::{field.db_type(connection)}[]) AS v(pk, value) "
            f'WHERE t."{pk.column}" = v.pk')
     execute(sql, [list(values), list(values.values())], prepared=prepared)
