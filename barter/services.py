@@ -25,7 +25,7 @@ from catalog.models import Category, Product, StockReservation
 from catalog.services import release_reservation
 from core import audit
 from core.errors import Conflict, NotAllowed, NotFound
-from core.inputs import clean_text, parse_id, refuse
+from core.inputs import clean_text, parse_id, parse_money, refuse
 from core.money import to_money
 from core.permissions import CompanyPermission, StaffRole, has_staff_role
 
@@ -55,19 +55,13 @@ def ensure_finance(user):
 # --- parsing -----------------------------------------------------------------------------------
 
 def parse_amount(value, field, *, label):
-    try:
-        amount = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError, TypeError):
-        amount = None
-    if amount is None or not amount.is_finite():
-        refuse(field, _("请填写有效的%(label)s。") % {"label": label}, "invalid_amount")
-    if amount != amount.quantize(Decimal("0.01")):
-        refuse(field, _("%(label)s最多两位小数。") % {"label": label}, "invalid_amount")
+    """A positive amount in CNY (`core.inputs.parse_money`), the refusals naming `label`."""
+    amount = parse_money(value, field, label=label)
     if amount <= 0:
         refuse(field, _("%(label)s必须大于 0。") % {"label": label}, "invalid_amount")
     if amount >= MAX_AMOUNT:
         refuse(field, _("%(label)s过大。") % {"label": label}, "invalid_amount")
-    return to_money(amount)
+    return amount
 
 
 def parse_quantity(value, field="quantity"):

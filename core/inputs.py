@@ -1,12 +1,12 @@
 """Cleaning what people type, the same way in every app: a refusal is a BusinessRuleError whose
 details name the field, so pages put the message beside it and the API returns it."""
 
-from decimal import Decimal
+from decimal import Context, Decimal
 
 from django.utils.translation import gettext as _
 
 from core.errors import BusinessRuleError
-from core.money import to_money
+from core.money import CENT
 
 
 def refuse(field, message, code):
@@ -23,15 +23,32 @@ def clean_text(value, field, *, label, max_length, required=True) -> str:
     return text
 
 
-def parse_money(value, field) -> Decimal:
-    """Any finite amount rounded to fen (the caller checks its sign and limits); `invalid_amount`."""
+# What people type between thousands: "12,500.00", "12，500", "12 500".
+_THOUSANDS = str.maketrans("", "", ",， \u00a0")
+# Larger amounts are no one's money; the callers' limits are far below (and fen stay exact here).
+_LARGEST_EXPONENT = 40
+
+
+def parse_money(value, field, *, label=None) -> Decimal:
+    """An amount in CNY as people and partner systems send it: text ("12,500.00", "12500"), a
+    Decimal, an int or a JSON number, with at most two decimals: a third is refused, never
+    rounded away. Every app parses amounts here; the caller checks the sign and its limits.
+    Refusals are `invalid_amount`, the message naming `label` when given."""
+    if isinstance(value, float):
+        value = repr(value)  # the shortest text that reads back as the same float: 0.1, not 0.1000000000000000055…
+    text = "" if value is None or isinstance(value, bool) else str(value).strip().translate(_THOUSANDS)
     try:
-        amount = to_money(value.strip() if isinstance(value, str) else value)
-    except (TypeError, ValueError):
-        refuse(field, _("请输入正确的金额。"), "invalid_amount")
-    if not amount.is_finite():
-        refuse(field, _("请输入正确的金额。"), "invalid_amount")
-    return amount
+        amount = Decimal(text)
+    except ArithmeticError:
+        amount = None
+    if amount is None or not amount.is_finite() or amount.adjusted() > _LARGEST_EXPONENT:
+        message = _("请填写有效的%(label)s。") % {"label": label} if label else _("请输入正确的金额，例如 12500.00。")
+        refuse(field, message, "invalid_amount")
+    exact = Context(prec=_LARGEST_EXPONENT + 10)
+    if amount.normalize(exact).as_tuple().exponent < -2:
+        refuse(field, _("%(label)s最多两位小数。") % {"label": label} if label else _("金额最多两位小数。"),
+               "invalid_amount")
+    return amount.quantize(CENT, context=exact)
 
 
 def parse_id(value):

@@ -34,7 +34,7 @@ from accounts.validators import is_valid_credit_code
 from catalog.models import Product
 from core import audit
 from core.errors import BusinessRuleError, Conflict, NotAllowed, NotFound
-from core.inputs import clean_text, parse_id
+from core.inputs import clean_text, parse_id, parse_money
 from core.models import AuditEvent
 from core.money import ZERO, to_money
 from core.permissions import CompanyPermission, StaffRole, has_staff_role
@@ -78,11 +78,9 @@ def _invalid(field, message, code):
 
 
 def parse_amount(value, field="amount", *, allow_zero=False):
-    try:
-        amount = to_money(Decimal(str(value).strip()))
-    except (InvalidOperation, ValueError, TypeError):
-        amount = None
-    if amount is None or not amount.is_finite() or amount < 0 or (amount == 0 and not allow_zero):
+    """A positive (or, when allowed, zero) amount in CNY (`core.inputs.parse_money`)."""
+    amount = parse_money(value, field)
+    if amount < 0 or (amount == 0 and not allow_zero):
         raise _invalid(field, _("请输入大于 0 的金额。"), "invalid_amount")
     if amount >= Decimal("1e13"):
         raise _invalid(field, _("金额过大。"), "invalid_amount")

@@ -7,7 +7,7 @@ outstanding amount to zero. Every status change goes through `obligation_transit
 """
 
 import datetime
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -21,7 +21,8 @@ from accounts.models import Company
 from accounts.services import notify_company
 from core import audit
 from core.errors import BusinessRuleError, InvalidTransition, NotAllowed, NotFound
-from core.money import ZERO, format_cny, to_money
+from core.inputs import parse_money
+from core.money import ZERO, format_cny
 from core.permissions import CompanyPermission, StaffRole, has_staff_role
 from debt.models import Obligation, ObligationDispute, ObligationEvidence
 
@@ -76,23 +77,13 @@ def obligation_transition(*, obligation_id, to, actor, reason="", updates=None):
 # --- input -------------------------------------------------------------------------------------
 
 def parse_amount(value):
-    """A positive amount in CNY with at most two decimals, or a clear refusal."""
-    if isinstance(value, float | bool):
-        raise _invalid("amount", _("请输入正确的金额，例如 12500.00。"), "invalid_amount")
-    text = str(value if value is not None else "").strip().replace(",", "").replace("，", "")
-    try:
-        amount = Decimal(text)
-    except ArithmeticError:
-        raise _invalid("amount", _("请输入正确的金额，例如 12500.00。"), "invalid_amount") from None
-    if not amount.is_finite():
-        raise _invalid("amount", _("请输入正确的金额，例如 12500.00。"), "invalid_amount")
+    """A positive amount in CNY (`core.inputs.parse_money`), or a clear refusal."""
+    amount = parse_money(value, "amount")
     if amount <= ZERO:
         raise _invalid("amount", _("金额必须大于零。"), "amount_not_positive")
     if amount > MAX_AMOUNT:
         raise _invalid("amount", _("金额过大。"), "amount_too_large")
-    if amount != amount.quantize(Decimal("0.01"), rounding=ROUND_DOWN):
-        raise _invalid("amount", _("金额最多两位小数。"), "invalid_amount")
-    return to_money(amount)
+    return amount
 
 
 def _parse_due_on(value):

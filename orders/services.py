@@ -35,6 +35,7 @@ from catalog.services import (
 )
 from core import audit, rows
 from core.errors import BusinessRuleError, Conflict, NotAllowed, NotFound
+from core.inputs import parse_money
 from core.money import to_money
 from core.permissions import CompanyPermission
 from crm.credit import release_credit, reserve_credit
@@ -106,11 +107,9 @@ def parse_quantity(value, name="quantity"):
 
 
 def parse_price(value, name="unit_price"):
-    try:
-        price = to_money(Decimal(str(value).strip()))
-    except (InvalidOperation, ValueError, TypeError):
-        price = None
-    if price is None or not price.is_finite() or price <= 0:
+    """A positive unit price in CNY (`core.inputs.parse_money`), or a clear refusal."""
+    price = parse_money(value, name)
+    if price <= 0:
         raise BusinessRuleError(_("单价必须大于 0。"), code="invalid_price", details={name: _("单价必须大于 0。")})
     if price >= Decimal("1e12"):
         raise BusinessRuleError(_("单价过大。"), code="invalid_price", details={name: _("单价过大。")})

@@ -142,7 +142,7 @@ def test_staff_queue_filters_and_case_page_actions(world, client):
     assert fresh.plan_text == "分两期" and fresh.guarantees.count() == 1 and fresh.instalment_plans.count() == 1
     bad = client.post(reverse("backoffice-debt:case-guarantee", args=[fresh.pk]), {"limit": "x", "fee_rate": "1"},
                       follow=True)
-    assert "请输入大于 0 的金额" in bad.content.decode()
+    assert "请输入正确的金额" in bad.content.decode()
 
 
 def test_back_office_refuses_members_and_finance_cannot_take(world, client):

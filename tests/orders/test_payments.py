@@ -58,12 +58,17 @@ def test_amount_above_outstanding_less_awaiting_is_refused(order):
     assert order.payments.count() == 2
 
 
-@pytest.mark.parametrize("amount", ["0", "-5", "abc"])
+@pytest.mark.parametrize("amount", ["0", "-5", "abc", "100.005"])
 def test_amount_must_be_a_positive_sum(order, amount):
     with pytest.raises(BusinessRuleError) as refused:
         record(order, amount=amount)
     assert refused.value.code == "invalid_amount"
     assert not order.payments.exists()
+
+
+def test_amount_may_be_typed_with_thousands_separators(order):
+    record(order, amount="7,000.00")
+    assert order.payments.get().amount == Decimal("7000.00")
 
 
 def test_future_transfer_date_is_refused(order):
