@@ -894,7 +894,7 @@ def update_order_settings(*, by, **values):
 
     if not has_staff_role(by, StaffRole.ADMINISTRATOR, StaffRole.FINANCE):
         raise NotAllowed(_("只有管理员或财务可以修改订单设置。"))
-    order_settings()
+    OrderSettings.objects.get_or_create(pk=1)  # the row, not a process's copy of it
     current = OrderSettings.objects.select_for_update().get(pk=1)
     changed = []
     for name in SETTING_FIELDS:
