@@ -90,11 +90,14 @@ def finish(record, response):
     if response.status_code >= 500:
         IdempotencyRecord.objects.filter(pk=record.pk).delete()
         return
-    # Every answered POST runs this: a statement prepared once per database session.
-    body = IdempotencyRecord._meta.get_field("response_body").get_db_prep_save(getattr(response, "data", None),
-                                                                              connection)
-    rows.execute(f'UPDATE "{IdempotencyRecord._meta.db_table}" SET "status_code" = %s, "response_body" = %s '  # noqa: S608
-                 'WHERE "id" = %s', [response.status_code, body, record.pk], prepared="tp_idempotency_answer")
+    body = IdempotencyRecord._meta.get_field("response_body").get_db_prep_save(
+        getattr(response, "data", None), connection)
+    rows.execute(_STORE_ANSWER, [response.status_code, body, record.pk], prepared="tp_idempotency_answer")
+
+
+# Every answered POST runs it: prepared once per database session (core.rows).
+_STORE_ANSWER = (f'UPDATE "{IdempotencyRecord._meta.db_table}" '  # noqa: S608
+                 'SET "status_code" = %s, "response_body" = %s WHERE "id" = %s')
 
 
 class IdempotentMixin:
