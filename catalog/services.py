@@ -506,7 +506,7 @@ def _delete_image_files(image):
         image.image.delete(save=False)
         image.thumbnail.delete(save=False)
 
-    transaction.on_commit(remove)
+    transaction.on_commit(remove, robust=True)
 
 
 @transaction.atomic

@@ -66,7 +66,7 @@ def bump(namespace: str) -> None:
 def bump_on_commit(namespace: str) -> None:
     """Bump once the change is visible to other connections; bumping earlier would let a reader
     cache the old data under the new version."""
-    transaction.on_commit(lambda: bump(namespace))
+    transaction.on_commit(lambda: bump(namespace), robust=True)
 
 
 def versioned_key(namespace: str, *parts) -> str:

@@ -28,7 +28,7 @@ def notify(*, recipient, kind, key, title, body="", link="", email=True):
     if notification.send_email:
         from core.tasks import send_notification_email
 
-        transaction.on_commit(lambda: send_notification_email.delay(notification_id=notification.pk))
+        transaction.on_commit(lambda: send_notification_email.delay(notification_id=notification.pk), robust=True)
     return notification
 
 
@@ -62,7 +62,7 @@ def forget_unread_count(user_id):
 
     context.current().memo.pop(("unread", user_id), None)
     cache.delete(unread_key(user_id))
-    transaction.on_commit(lambda: cache.delete(unread_key(user_id)))
+    transaction.on_commit(lambda: cache.delete(unread_key(user_id)), robust=True)
 
 
 def mark_read(*, user, notification_ids=None):

@@ -279,7 +279,7 @@ def _queue_emails(notification_ids):
         for batch in batches:
             send_reminder_emails.delay(notification_ids=batch)
 
-    transaction.on_commit(queue)
+    transaction.on_commit(queue, robust=True)
 
 
 @transaction.atomic

@@ -394,7 +394,7 @@ def _notify_changes(*, changes, reasons, now):
             for notification_id in to_email:
                 send_notification_email.delay(notification_id=notification_id)
 
-        transaction.on_commit(queue_emails)
+        transaction.on_commit(queue_emails, robust=True)
 
 
 # --- strategic flag ------------------------------------------------------------------------------

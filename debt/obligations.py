@@ -154,7 +154,7 @@ def _notify(obligation, side, *, key, title, body):
     company = obligation.debtor if side == DEBTOR else obligation.creditor
     link = reverse("member-debt:obligation", args=[obligation.pk])
     transaction.on_commit(lambda: notify_company(company, kind="debt_obligation", key=key, title=title, body=body,
-                                                 link=link, permission=DEBT))
+                                                 link=link, permission=DEBT), robust=True)
 
 
 # --- services ----------------------------------------------------------------------------------

@@ -86,7 +86,7 @@ def _progress(run_id, stage, percent):
 
 
 def _queue(task, **kwargs):
-    transaction.on_commit(lambda: task.delay(**kwargs))
+    transaction.on_commit(lambda: task.delay(**kwargs), robust=True)
 
 
 # --- start ---------------------------------------------------------------------------------------
@@ -230,7 +230,7 @@ def _notify_part(run, company_id, *, key, title, body):
     link = reverse("member-debt:clearing-run", args=[run.pk])
     transaction.on_commit(lambda: notify_company(Company.objects.get(pk=company_id), kind="debt_clearing", key=key,
                                                  title=title, body=body, link=link,
-                                                 permission=CompanyPermission.DEBT))
+                                                 permission=CompanyPermission.DEBT), robust=True)
 
 
 def _notify_starter(run, *, key, title, body):
@@ -238,7 +238,7 @@ def _notify_starter(run, *, key, title, body):
         link = reverse("backoffice-debt:run", args=[run.pk])
         starter = run.started_by
         transaction.on_commit(lambda: notify(recipient=starter, kind="debt_clearing", key=key, title=title,
-                                             body=body, link=link))
+                                             body=body, link=link), robust=True)
 
 
 def _fail(run_id, reason):

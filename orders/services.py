@@ -456,7 +456,7 @@ def _notify_new_orders(orders):
 
     order_ids = [order.pk for order in orders]
     if order_ids:
-        transaction.on_commit(lambda: notify_new_orders.delay(order_ids=order_ids))
+        transaction.on_commit(lambda: notify_new_orders.delay(order_ids=order_ids), robust=True)
 
 
 def _notify_new_order(order):

@@ -54,6 +54,24 @@ def test_place_orders_and_replay_with_the_same_idempotency_key(buyer_api, produc
     assert Order.objects.count() == 1
 
 
+def test_a_broker_outage_after_checkout_commits_still_answers_with_the_orders(
+        buyer_api, product, monkeypatch, django_capture_on_commit_callbacks):
+    """The sellers' notification is queued after commit; if Redis is down then, the orders stand
+    and the buyer is told so (an error would make the ERP retry a checkout that went through)."""
+    from orders import tasks
+
+    def broker_down(**_kwargs):
+        raise ConnectionError("broker unreachable")
+
+    monkeypatch.setattr(tasks.notify_new_orders, "delay", broker_down)
+    body = {"lines": [{"product": product.pk, "quantity": "2"}]}
+    with django_capture_on_commit_callbacks(execute=True):
+        placed = buyer_api.post("/api/v1/orders/", body, format="json", HTTP_IDEMPOTENCY_KEY="po-outage")
+    assert placed.status_code == 201
+    assert Order.objects.filter(number=placed.json()["orders"][0]["number"]).exists()
+    again = buyer_api.post("/api/v1/orders/", body, format="json", HTTP_IDEMPOTENCY_KEY="po-outage")
+    assert again.status_code == 201 and Order.objects.count() == 1
+
 def test_place_refusals_over_the_api(buyer, buyer_api, product):
     short = buyer_api.post("/api/v1/orders/", {"lines": [{"product": product.pk, "quantity": "51"}]}, format="json")
     assert short.status_code == 422 and short.json()["error"]["code"] == "insufficient_stock"
