@@ -12,6 +12,7 @@ own, so the back-office page can poll it while the run goes on.
 
 import time
 from collections import defaultdict
+from datetime import timedelta
 from decimal import Decimal
 
 import numpy as np
@@ -48,7 +49,7 @@ def start_matching_run(*, by=None) -> MatchingRun:
             raise Conflict(_("已有撮合运行在进行中，请等待其完成。"), code="run_in_progress")
         run = MatchingRun.objects.create(started_by=by, stage=_("排队中"))
         audit.record(actor=by, action="barter.run.start", subject=run)
-        transaction.on_commit(lambda: run_matching.delay(run_id=run.pk))
+        transaction.on_commit(lambda: run_matching.delay(run_id=run.pk), robust=True)
     return run
 
 
@@ -58,6 +59,39 @@ def _progress(run, *, progress, stage, **fields):
         setattr(run, name, value)
     run.progress, run.stage = progress, stage
     MatchingRun.objects.filter(pk=run.pk).update(progress=progress, stage=stage, **fields)
+
+
+# A run's task or worker can be lost (a broker outage when it was queued, a killed worker): the
+# watchdog queues a run that never started once more, and ends one that cannot finish any more,
+# so it no longer blocks the next run.
+REQUEUE_AFTER = timedelta(minutes=15)
+GIVE_UP_QUEUED_AFTER = timedelta(hours=1)
+GIVE_UP_RUNNING_AFTER = timedelta(hours=3)  # the solver and saving take minutes on the largest books
+
+
+def watch_stalled_matching_runs(*, now=None) -> tuple[int, int]:
+    """Queue again the runs queued longer than REQUEUE_AFTER (running the task twice is safe:
+    only a queued run starts), and fail, audited, those queued longer than GIVE_UP_QUEUED_AFTER
+    or running longer than GIVE_UP_RUNNING_AFTER. Returns (queued again, failed)."""
+    from barter.tasks import run_matching as run_matching_task
+
+    now = now or timezone.now()
+    requeued = failed = 0
+    for run in MatchingRun.objects.filter(status__in=(R.QUEUED, R.RUNNING)).order_by("pk"):
+        queued = run.status == R.QUEUED
+        since = run.created_at if queued else run.started_at
+        if since < now - (GIVE_UP_QUEUED_AFTER if queued else GIVE_UP_RUNNING_AFTER):
+            reason = _("后台任务中断，运行未能完成，请重新发起。")
+            # Only if nothing moved it meanwhile (its task may have started it just now).
+            if MatchingRun.objects.filter(pk=run.pk, status=run.status).update(
+                    status=R.FAILED, stage=_("失败"), finished_at=now, error=reason):
+                audit.record(actor=None, action="barter.run.fail", subject=run, before=run.status, after=R.FAILED,
+                             reason=reason)
+                failed += 1
+        elif queued and since < now - REQUEUE_AFTER:
+            run_matching_task.delay(run_id=run.pk)
+            requeued += 1
+    return requeued, failed
 
 
 class BookRows:

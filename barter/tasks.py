@@ -10,6 +10,13 @@ def run_matching(*, run_id):
     return run(run_id=run_id).status
 
 
+@shared_task(name="barter.tasks.watch_stalled_matching_runs")
+def watch_stalled_matching_runs():
+    from barter.runs import watch_stalled_matching_runs as watch
+
+    return watch()
+
+
 @shared_task(name="barter.tasks.start_daily_matching_run")
 def start_daily_matching_run():
     from barter.runs import start_matching_run

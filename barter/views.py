@@ -243,6 +243,8 @@ def register():
                    roles=(StaffRole.FINANCE,))
     register_schedule(name="barter-daily-matching-run", task="barter.tasks.start_daily_matching_run",
                       crontab={"minute": "30", "hour": "2"}, description=gettext_lazy("每日易货撮合运行"))
+    register_schedule(name="barter-watch-stalled-runs", task="barter.tasks.watch_stalled_matching_runs",
+                      crontab={"minute": "*/10"}, description=gettext_lazy("每 10 分钟重新排队或结束中断的撮合运行"))
     register_schedule(name="barter-expire-listings", task="barter.tasks.expire_listings",
                       crontab={"minute": "10", "hour": "0"}, description=gettext_lazy("易货挂牌到期下架"))
     register_schedule(name="barter-lapse-overdue-proposals", task="barter.tasks.lapse_overdue_proposals",
@@ -255,6 +257,7 @@ def register():
         "barter.listing.status": gettext_lazy("易货挂牌状态"),
         "barter.profile.cash_limit": gettext_lazy("设置易货现金差额上限"),
         "barter.run.start": gettext_lazy("发起易货撮合"),
+        "barter.run.fail": gettext_lazy("易货撮合运行中断"),
         "barter.proposal.create": gettext_lazy("生成易货方案"),
         "barter.proposal.status": gettext_lazy("易货方案状态"),
         "barter.proposal.confirm": gettext_lazy("确认易货方案"),

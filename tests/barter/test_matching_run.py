@@ -1,14 +1,17 @@
 """Matching runs find deals in the book and hold what they use."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
-from barter import services
+from barter import runs, services, tasks
 from barter.models import Listing, MatchingRun, Proposal
 from barter.runs import start_matching_run
 from catalog.models import StockReservation
 from core.errors import Conflict
+from core.models import AuditEvent
 from tests import factories
 from tests.barter.barter_helpers import barter_company, category, cycle, have, run_now, want, window
 
@@ -96,3 +99,30 @@ def test_only_one_run_at_a_time():
     start_matching_run(by=staff)
     with pytest.raises(Conflict):
         start_matching_run(by=staff)
+
+
+def test_a_run_whose_task_was_lost_is_queued_again_then_failed_so_the_next_can_start(monkeypatch):
+    queued = []
+    monkeypatch.setattr(tasks.run_matching, "delay", lambda **kwargs: queued.append(kwargs["run_id"]))
+    run = start_matching_run(by=None)  # the task was never published: no on-commit here
+    started = run.created_at
+
+    assert runs.watch_stalled_matching_runs(now=started + timedelta(minutes=5)) == (0, 0)
+    assert runs.watch_stalled_matching_runs(now=started + timedelta(minutes=20)) == (1, 0)
+    assert queued == [run.pk]
+    with pytest.raises(Conflict):
+        start_matching_run(by=None)
+
+    assert runs.watch_stalled_matching_runs(now=started + timedelta(hours=2)) == (0, 1)
+    run.refresh_from_db()
+    assert run.status == MatchingRun.Status.FAILED and "中断" in run.error
+    assert AuditEvent.objects.filter(action="barter.run.fail", subject_id=str(run.pk), before="queued").exists()
+    assert start_matching_run(by=None).status == MatchingRun.Status.QUEUED
+
+
+def test_a_run_whose_worker_died_while_running_is_failed_after_hours():
+    running = MatchingRun.objects.create(status=MatchingRun.Status.RUNNING, started_at=timezone.now())
+    assert runs.watch_stalled_matching_runs(now=timezone.now() + timedelta(hours=1)) == (0, 0)
+    assert runs.watch_stalled_matching_runs(now=timezone.now() + timedelta(hours=4)) == (0, 1)
+    running.refresh_from_db()
+    assert running.status == MatchingRun.Status.FAILED
