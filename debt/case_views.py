@@ -53,6 +53,17 @@ class ClaimForm(forms.Form):
     role = forms.ChoiceField(label=gettext_lazy("对方是"), choices=[("", "---------"), *CaseClaim.Role.choices])
     amount = forms.DecimalField(label=gettext_lazy("金额（元）"), max_digits=15, decimal_places=2, min_value=0.01)
     due_date = forms.DateField(label=gettext_lazy("到期日"), widget=forms.DateInput(attrs={"type": "date"}))
+    obligation = forms.ChoiceField(
+        label=gettext_lazy("关联登记的债务"), required=False,
+        help_text=gettext_lazy("已登记并经债务人确认的债务；案件收回的款项会同步减少它，清算时不再重复计算。"))
+
+    def __init__(self, *args, company, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["obligation"].choices = [("", gettext_lazy("不关联")), *(
+            (obligation.pk, _("#%(id)s %(reference)s：%(debtor)s → %(creditor)s，未清偿 %(outstanding)s 元") % {
+                "id": obligation.pk, "reference": obligation.reference, "debtor": obligation.debtor.name,
+                "creditor": obligation.creditor.name, "outstanding": obligation.outstanding})
+            for obligation in cases.linkable_obligations(company=company))]
 
 
 ClaimFormSet = forms.formset_factory(ClaimForm, extra=2, max_num=cases.MAX_CLAIMS, validate_max=True,
@@ -96,11 +107,11 @@ def member_case_new(request):
     company = request.user.membership.company
     if request.method == "POST":
         form = CaseForm(request.POST, request.FILES)
-        formset = ClaimFormSet(request.POST, prefix="claims")
+        formset = ClaimFormSet(request.POST, prefix="claims", form_kwargs={"company": company})
         if "add_row" in request.POST:  # one more counterparty row, without JavaScript
             data = request.POST.copy()
             data["claims-TOTAL_FORMS"] = str(min(parse_id(data.get("claims-TOTAL_FORMS")) or 1, 50) + 1)
-            formset = ClaimFormSet(data, prefix="claims")
+            formset = ClaimFormSet(data, prefix="claims", form_kwargs={"company": company})
             return render(request, "member/debt/cases_new.html", {"form": CaseForm(request.POST),
                                                                   "formset": formset, "company": company})
         if form.is_valid() and formset.is_valid():
@@ -117,7 +128,7 @@ def member_case_new(request):
                     "number": case.number, "deadline": deadline})
                 return redirect("member-debt:case", case.pk)
     else:
-        form, formset = CaseForm(), ClaimFormSet(prefix="claims")
+        form, formset = CaseForm(), ClaimFormSet(prefix="claims", form_kwargs={"company": company})
     return render(request, "member/debt/cases_new.html", {"form": form, "formset": formset, "company": company})
 
 
@@ -148,7 +159,7 @@ def _case_context(case):
         Prefetch("instalments", queryset=Instalment.objects.prefetch_related("payments"))).select_related("claim")
     return {
         "case": case,
-        "claims": case.claims.select_related("company", "case__applicant"),
+        "claims": case.claims.select_related("company", "case__applicant", "obligation"),
         "documents": case.documents.select_related("uploaded_by", "company"),
         "guarantees": case.guarantees.select_related("claim"),
         "plans": plans,
@@ -427,7 +438,7 @@ class ClaimOutput(serializers.ModelSerializer):
     class Meta:
         model = CaseClaim
         fields = ["id", "company", "name", "credit_code", "role", "amount", "settled_amount", "outstanding",
-                  "due_date"]
+                  "due_date", "obligation"]
 
 
 class GuaranteeOutput(serializers.ModelSerializer):
@@ -508,6 +519,10 @@ class CaseListView(DebtScoped, ApiListView):
                                                  "owes the counterparty.")
         amount = serializers.DecimalField(max_digits=15, decimal_places=2)
         due_date = serializers.DateField()
+        obligation = serializers.IntegerField(required=False, allow_null=True,
+                                              help_text="A registered obligation between the caller and this "
+                                                        "counterparty, confirmed by its debtor: what the case "
+                                                        "recovers comes off it.")
 
     class SubmitInput(serializers.Serializer):
         claims = serializers.ListField(child=serializers.DictField(), min_length=1, max_length=cases.MAX_CLAIMS)

@@ -50,8 +50,10 @@ from debt.models import (
     Instalment,
     InstalmentPayment,
     InstalmentPlan,
+    Obligation,
     PlanDecision,
 )
+from debt.obligations import recover_through_case
 
 S = DebtCase.Stage
 G = Guarantee.Status
@@ -301,6 +303,39 @@ def _resolve_counterparty(row, index, applicant):
     return None, name[:120], code
 
 
+def linkable_obligations(*, company):
+    """The confirmed obligations the company is a party to, for a case's claims to name."""
+    return Obligation.objects.filter(Q(debtor=company) | Q(creditor=company), status=Obligation.Status.CONFIRMED,
+                                     outstanding__gt=0).select_related("debtor", "creditor").order_by("-pk")[:200]
+
+
+def _linked_obligation(value, index, *, applicant, company, role, amount):
+    """The registered obligation (债务登记) a claim is about, when the applicant names one: between
+    the applicant and that platform counterparty in the claim's direction, confirmed by its debtor,
+    owing at least the claim, and in no other open case. What the case recovers then comes off it
+    (`obligations.recover_through_case`)."""
+    if value in (None, ""):
+        return None
+    field = f"claims-{index}-obligation"
+    debtor, creditor = (company, applicant) if role == CaseClaim.Role.DEBTOR else (applicant, company)
+    obligation = Obligation.objects.select_for_update().filter(pk=parse_id(value)).first() if company else None
+    if obligation is None or (obligation.debtor_id, obligation.creditor_id) != (debtor.pk, creditor.pk):
+        raise _invalid(field, _("第 %(n)s 行：所选债务须是贵司与该对方之间、方向一致的登记债务。") % {"n": index + 1},
+                       "obligation_mismatch")
+    if obligation.status != Obligation.Status.CONFIRMED:
+        raise _invalid(field, _("第 %(n)s 行：只能关联债务人已确认、尚未结清的债务。") % {"n": index + 1},
+                       "obligation_not_confirmed")
+    if amount > obligation.outstanding:
+        raise _invalid(field, _("第 %(n)s 行：金额超过该债务未清偿的 %(outstanding)s 元。") % {
+            "n": index + 1, "outstanding": obligation.outstanding}, "over_obligation")
+    open_case = CaseClaim.objects.filter(obligation=obligation).exclude(case__stage__in=CLOSED).values_list(
+        "case__number", flat=True).first()
+    if open_case:
+        raise _invalid(field, _("第 %(n)s 行：该债务已在案件 %(case)s 中处理。") % {"n": index + 1, "case": open_case},
+                       "obligation_in_case")
+    return obligation
+
+
 def _store_document(*, case, upload, by, company, note=""):
     try:
         content_type = validate_document(upload)
@@ -341,8 +376,13 @@ def submit_case(*, by, claims, desired_outcome, description, documents=()) -> De
                            "invalid_role")
         amount = parse_amount(row.get("amount"), f"claims-{index}-amount")
         due_date = parse_date(row.get("due_date"), f"claims-{index}-due_date")
+        obligation = _linked_obligation(row.get("obligation"), index, applicant=applicant, company=company, role=role,
+                                        amount=amount)
+        if obligation is not None and any(row["obligation"] == obligation for row in resolved):
+            raise _invalid(f"claims-{index}-obligation", _("第 %(n)s 行：同一笔登记的债务只能关联一次。") % {
+                "n": index + 1}, "obligation_in_case")
         resolved.append({"company": company, "name": name, "credit_code": code, "role": role, "amount": amount,
-                         "due_date": due_date})
+                         "due_date": due_date, "obligation": obligation})
     now = timezone.now()
     case_id = _next_case_id()
     from debt.case_states import stage_deadline
@@ -824,6 +864,9 @@ def record_instalment_payment(*, by, instalment_id, amount, paid_on, note="") ->
         fields += ["status", "paid_on"]
     instalment.save(update_fields=fields)
     CaseClaim.objects.filter(pk=claim.pk).update(settled_amount=F("settled_amount") + amount)
+    if claim.obligation_id:
+        recover_through_case(obligation_id=claim.obligation_id, amount=amount, by=by, reason=_(
+            "案件 %(case)s 分期还款") % {"case": case.number})
     _record(actor=by, action="debt.instalment.payment", case=case, after=str(amount),
             data={"plan": plan.pk, "instalment": instalment.pk, "sequence": instalment.sequence,
                   "paid_on": paid_on.isoformat(), "by_creditor": by_creditor})
@@ -1061,6 +1104,9 @@ def sync_goods_settlement(*, settlement_id) -> GoodsSettlement:
         claim = CaseClaim.objects.select_for_update().get(pk=settlement.claim_id)
         settled = min(settlement.agreed_total, claim.outstanding)
         CaseClaim.objects.filter(pk=claim.pk).update(settled_amount=F("settled_amount") + settled)
+        if claim.obligation_id:
+            recover_through_case(obligation_id=claim.obligation_id, amount=settled, by=None, reason=_(
+                "案件 %(case)s 以货抵债") % {"case": case.number})
         _settlement_status(settlement, GS.SETTLED, by=None, case=case,
                            reason=_("订单 %(order)s 已签收") % {"order": settlement.order.number})
         _notify_parties(case, key=f"goods-settled:{settlement.pk}",

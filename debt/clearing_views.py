@@ -527,6 +527,7 @@ def register():
         "debt.obligation.status": gettext_lazy("债务状态变更"),
         "debt.obligation.evidence": gettext_lazy("上传债务证据"),
         "debt.obligation.setoff": gettext_lazy("清算抵销"),
+        "debt.obligation.recovered": gettext_lazy("经债务案件收回"),
         "debt.clearing.start": gettext_lazy("发起清算"),
         "debt.clearing.status": gettext_lazy("清算批次状态变更"),
         "debt.clearing.part": gettext_lazy("答复清算方案"),

@@ -74,6 +74,25 @@ def obligation_transition(*, obligation_id, to, actor, reason="", updates=None):
     return obligation
 
 
+def recover_through_case(*, obligation_id, amount, by, reason) -> Obligation:
+    """A debt case recovered `amount` of this registered obligation (an instalment paid, goods
+    received): its outstanding goes down by as much, never below zero, and it is settled when
+    nothing remains, so set-off never counts money already recovered. An obligation no longer
+    confirmed (settled by a clearing run meanwhile) is left as it is. Call inside the case's
+    transaction."""
+    obligation = Obligation.objects.select_for_update().get(pk=obligation_id)
+    if obligation.status != S.CONFIRMED:
+        return obligation
+    before = obligation.outstanding
+    obligation.outstanding = before - min(amount, before)
+    obligation.save(update_fields=["outstanding", "updated_at"])
+    audit.record(actor=by, action="debt.obligation.recovered", subject=obligation, company=obligation.creditor,
+                 before=str(before), after=str(obligation.outstanding), reason=reason)
+    if obligation.outstanding == ZERO:
+        obligation = obligation_transition(obligation_id=obligation.pk, to=S.SETTLED, actor=by, reason=reason)
+    return obligation
+
+
 # --- input -------------------------------------------------------------------------------------
 
 def parse_amount(value):

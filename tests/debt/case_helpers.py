@@ -4,7 +4,9 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.utils import timezone
+from rest_framework.test import APIClient
 
+from core import apikeys
 from core.permissions import StaffRole
 from debt import cases
 from debt.models import CaseClaim
@@ -56,3 +58,11 @@ def claim_of(case):
 
 def money(value):
     return Decimal(value)
+
+
+def api_for(company, scopes=("debt",)):
+    """A partner system of `company`, calling with an API key of its main account."""
+    _key, raw = apikeys.issue_api_key(company=company, created_by=main(company), name="erp", scopes=list(scopes))
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw}")
+    return client

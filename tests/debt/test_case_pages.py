@@ -6,14 +6,12 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.test import APIClient
 
-from core import apikeys
 from core.permissions import CompanyPermission
 from debt import cases
 from debt.models import DebtCase
 from tests import factories
-from tests.debt.case_helpers import claim_of, finance, legal, main, submit, to_negotiation, to_plan_design
+from tests.debt.case_helpers import api_for, claim_of, finance, legal, main, submit, to_negotiation, to_plan_design
 
 S = DebtCase.Stage
 
@@ -24,13 +22,6 @@ def world(db):
     debtor = factories.company(name="江苏欠款印刷有限公司")
     outsider = factories.company(name="无关纸业有限公司")
     return applicant, debtor, outsider
-
-
-def api_for(company, scopes=("debt",)):
-    _key, raw = apikeys.issue_api_key(company=company, created_by=main(company), name="erp", scopes=list(scopes))
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw}")
-    return client
 
 
 def _form(**overrides):
