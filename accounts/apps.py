@@ -12,6 +12,10 @@ class AccountsConfig(AppConfig):
         from core.audit import describe_actions
 
         describe_actions({"company.status": _("企业状态")}, values={"company.status": Company.Status})
+        describe_actions({
+            "webhook.add": _("添加 Webhook 地址"), "webhook.status": _("启用/暂停 Webhook 地址"),
+            "webhook.rotate_secret": _("更换 Webhook 签名密钥"), "webhook.remove": _("删除 Webhook 地址"),
+        })
         from core.backoffice import register_queue
         from core.permissions import StaffRole
 

@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from accounts import views
+from core import webhook_views
 
 app_name = "member"
 
@@ -18,5 +19,12 @@ urlpatterns = [
     path("deregister/", views.deregister, name="deregister"),
     path("api-keys/", views.api_keys, name="api-keys"),
     path("api-keys/<int:key_id>/revoke/", views.api_key_revoke, name="api-key-revoke"),
+    path("webhooks/", webhook_views.webhook_endpoints, name="webhooks"),
+    path("webhooks/<int:endpoint_id>/active/", webhook_views.webhook_endpoint_active, name="webhook-active"),
+    path("webhooks/<int:endpoint_id>/rotate/", webhook_views.webhook_endpoint_rotate, name="webhook-rotate"),
+    path("webhooks/<int:endpoint_id>/remove/", webhook_views.webhook_endpoint_remove, name="webhook-remove"),
+    path("webhooks/<int:endpoint_id>/test/", webhook_views.webhook_endpoint_test, name="webhook-test"),
+    path("webhooks/deliveries/<int:delivery_id>/redeliver/", webhook_views.webhook_delivery_redeliver,
+         name="webhook-redeliver"),
     path("inquiries/", include("catalog.member_inquiry_urls")),
 ]

@@ -25,7 +25,7 @@ from accounts.services import notify_company
 from barter import matching
 from barter.models import BarterProfile, Listing, MatchingRun, Participant, Proposal, Transfer
 from barter.services import new_deadline, proposal_link
-from barter.states import listing_transition
+from barter.states import emit_deal_status, listing_transition
 from catalog.models import StockReservation
 from catalog.services import reserve_stock
 from core import audit
@@ -252,6 +252,7 @@ def _save_deal(run, pieces, company_ids, cash):
                                reason=_("进入易货方案 %(number)s") % {"number": proposal.number})
     audit.record(actor=None, action="barter.proposal.create", subject=proposal, after=str(proposal.total_value),
                  data={"run": run.pk, "companies": company_ids})
+    emit_deal_status(proposal)
     for company_id in company_ids:
         company = Company.objects.get(pk=company_id)
         notify_company(company, kind="barter.proposal", key=f"barter-proposal:{proposal.pk}",

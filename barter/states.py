@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from barter.models import Listing, Proposal
-from core import audit
+from core import audit, webhooks
 from core.errors import InvalidTransition
 
 L = Listing.Status
@@ -71,4 +71,11 @@ def proposal_transition(*, proposal_id, to, actor, reason=""):
     proposal.save(update_fields=fields)
     audit.record(actor=actor, action="barter.proposal.status", subject=proposal, before=previous, after=to,
                  reason=reason)
+    emit_deal_status(proposal, previous=previous)
     return proposal
+
+
+def emit_deal_status(proposal, *, previous=""):
+    """Every company in the deal hears of it (webhooks): proposed, executing, completed, lapsed."""
+    webhooks.emit("barter.deal.status_changed", proposal.participants.values_list("company_id", flat=True), {
+        "deal": proposal.number, "from": previous, "to": proposal.status, "total_value": proposal.total_value})

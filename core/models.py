@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.fields import ArrayField
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -183,3 +184,59 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self):
         return f"{self.owner} {self.key}"
+
+
+class WebhookEndpoint(models.Model):
+    """Where a company's systems want to hear of events (orders, payments, shipments, barter
+    deals): an HTTPS URL, the events it takes, and the secret every delivery is signed with."""
+
+    company = models.ForeignKey("accounts.Company", verbose_name=_("企业"), on_delete=models.CASCADE,
+                                related_name="webhook_endpoints")
+    url = models.URLField(_("接收地址"), max_length=500)
+    events = ArrayField(models.CharField(max_length=40), verbose_name=_("事件"), default=list)
+    secret = models.CharField(_("签名密钥"), max_length=64)
+    is_active = models.BooleanField(_("启用"), default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("创建人"), null=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("Webhook 地址")
+        verbose_name_plural = _("Webhook 地址")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["company", "is_active"])]
+
+    def __str__(self):
+        return self.url
+
+
+class WebhookDelivery(models.Model):
+    """One event sent (or to be sent) to one endpoint: the delivery log. Pending deliveries are
+    retried with growing pauses until delivered or out of attempts."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待发送")
+        DELIVERED = "delivered", _("已送达")
+        FAILED = "failed", _("发送失败")
+
+    endpoint = models.ForeignKey(WebhookEndpoint, verbose_name=_("接收地址"), on_delete=models.CASCADE,
+                                 related_name="deliveries")
+    event_id = models.UUIDField(_("事件编号"), unique=True)
+    event = models.CharField(_("事件"), max_length=40)
+    payload = models.JSONField(_("内容"), encoder=DjangoJSONEncoder)  # amounts as strings: "200.00"
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    next_attempt_at = models.DateTimeField(_("下次尝试"), null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(_("最近响应码"), null=True, blank=True)
+    last_error = models.CharField(_("最近错误"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    delivered_at = models.DateTimeField(_("送达时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Webhook 投递")
+        verbose_name_plural = _("Webhook 投递")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self):
+        return f"{self.event} → {self.endpoint_id}"

@@ -49,3 +49,10 @@ register_schedule(
     crontab={"minute": "17", "hour": "3"},
     description=_("每天清理超过 24 小时的幂等键记录"),
 )
+
+register_schedule(
+    name="core.retry_due_webhook_deliveries",
+    task="core.tasks.retry_due_webhook_deliveries",
+    crontab={"minute": "*"},
+    description=_("每分钟重试到期的 Webhook 投递"),
+)

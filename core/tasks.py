@@ -18,3 +18,18 @@ def purge_idempotency_records():
 
     deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=timezone.now() - timedelta(hours=24)).delete()
     return deleted
+
+
+@shared_task
+def deliver_webhook(*, delivery_id):
+    from core.webhooks import deliver
+
+    delivery = deliver(delivery_id=delivery_id)
+    return delivery.status if delivery is not None else None
+
+
+@shared_task
+def retry_due_webhook_deliveries():
+    from core.webhooks import retry_due_deliveries
+
+    return retry_due_deliveries()

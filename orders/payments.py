@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from accounts import rules
 from accounts.documents import validate_document
 from accounts.services import notify_company
-from core import audit
+from core import audit, webhooks
 from core.errors import BusinessRuleError, Conflict, NotAllowed, NotFound
 from core.inputs import clean_text, parse_money
 from core.money import ZERO, format_cny, to_money
@@ -272,6 +272,9 @@ def confirm_payment(*, by, payment_id, note="", acknowledge_mismatch=False):
                  before=Payment.Status.RECORDED, after=Payment.Status.CONFIRMED, reason=note, data={
                      "order": order.number, "amount": str(payment.amount), "amount_paid": str(order.amount_paid),
                      "payer_name_mismatch_acknowledged": not payment.payer_name_matches})
+    webhooks.emit("payment.confirmed", [order.buyer_id, order.seller_id], {
+        "order": order.number, "payment": payment.pk, "amount": payment.amount, "amount_paid": order.amount_paid,
+        "total": order.total, "bank_reference": payment.bank_reference})
 
     if order.amount_paid >= order.total:
         order_transition(order_id=order.pk, to=Order.Status.PAID, actor=by, reason=_("财务确认全额到账"))

@@ -33,7 +33,7 @@ from catalog.services import (
     reserve_stock,
     reserve_stock_for_checkout,
 )
-from core import audit, rows
+from core import audit, rows, webhooks
 from core.errors import BusinessRuleError, Conflict, NotAllowed, NotFound
 from core.inputs import parse_money
 from core.money import to_money
@@ -440,6 +440,11 @@ def place_orders(*, by, items=None, buyer_note="", payment_method=Order.PaymentM
                            body=_("订单金额 %(total)s 元，超过其采购审批限额。") % {"total": order.total},
                            link=reverse("member-orders:approvals"))
     _notify_new_orders([order for order in orders if order.status != S.AWAITING_APPROVAL])
+    # The seller hears of an order once it no longer waits for the buyer's own approval.
+    webhooks.emit_each("order.placed", [(
+        [order.buyer_id] if order.status == S.AWAITING_APPROVAL else [order.buyer_id, order.seller_id],
+        {"order": order.number, "status": order.status, "total": order.total, "buyer": order.buyer_id,
+         "seller": order.seller_id, "payment_method": order.payment_method}) for order in orders])
     return orders
 
 

@@ -22,7 +22,7 @@ from accounts.rules import ensure_member, ensure_member_may, refusal_reason
 from accounts.services import notify_company
 from catalog.models import StockReservation
 from catalog.services import consume_reservation
-from core import audit
+from core import audit, webhooks
 from core.errors import BusinessRuleError, Conflict, InvalidTransition, NotAllowed, NotFound
 from core.inputs import clean_text
 from core.permissions import CompanyPermission
@@ -145,6 +145,9 @@ def open_shipment(*, order, direction, carrier, waybill_number, carrier_name, by
     audit.record(actor=by, action="shipment.create", subject=order, company=order.seller,
                  after=f"{shipment.get_direction_display()} {shipment.get_carrier_display()} {number}",
                  data={"shipment": shipment.pk, "carrier_name": carrier_name})
+    webhooks.emit("shipment.created", [order.buyer_id, order.seller_id], {
+        "order": order.number, "shipment": shipment.pk, "direction": shipment.direction, "carrier": shipment.carrier,
+        "carrier_name": shipment.carrier_name, "waybill_number": shipment.waybill_number})
     return shipment
 
 

@@ -8,7 +8,7 @@ A refund or dispute that ends without a refund returns the order to `resume_stat
 from django.db import transaction
 from django.utils import timezone
 
-from core import audit
+from core import audit, webhooks
 from core.errors import InvalidTransition
 from orders.models import Order
 
@@ -58,4 +58,8 @@ def order_transition(*, order_id, to, actor, reason="", at=None):
     order.save(update_fields=fields)
     audit.record(actor=actor, action="order.status", subject=order, company=order.buyer, before=previous,
                  after=to, reason=reason)
+    # An order waiting for the buyer's own approval is not the seller's yet, nor is its rejection.
+    seller_sees = previous != S.AWAITING_APPROVAL or to != S.CANCELLED
+    webhooks.emit("order.status_changed", [order.buyer_id, order.seller_id] if seller_sees else [order.buyer_id], {
+        "order": order.number, "from": previous, "to": to, "buyer": order.buyer_id, "seller": order.seller_id})
     return order

@@ -27,6 +27,9 @@ def env_list(name, default=""):
 
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
+# Webhooks go to HTTPS addresses outside the platform's network; development may use plain HTTP
+# and local receivers.
+WEBHOOK_ALLOW_INSECURE = env_bool("WEBHOOK_ALLOW_INSECURE", DEBUG)
 
 _INSECURE_DEV_KEY = "django-insecure-development-only-key-never-use-in-production"
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or _INSECURE_DEV_KEY
