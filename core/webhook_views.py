@@ -3,6 +3,7 @@ and the delivery log with "send again"."""
 
 from django import forms
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -47,39 +48,29 @@ def webhook_endpoints(request):
     })
 
 
-# Each action runs one service; another company's endpoint or delivery is "not found" there.
-
-@require_POST
-@member_page(main_only=True)
-def webhook_endpoint_active(request, endpoint_id):
-    active = request.POST.get("active") == "1"
-    run_and_report(request, lambda: webhooks.set_endpoint_active(by=request.user, endpoint_id=endpoint_id,
-                                                                 active=active),
-                   _("已启用该接收地址。") if active else _("已暂停该接收地址，暂停期间的事件不会发送。"))
-    return redirect("member:webhooks")
-
-
-@require_POST
-@member_page(main_only=True)
-def webhook_endpoint_rotate(request, endpoint_id):
-    run_and_report(request, lambda: webhooks.rotate_secret(by=request.user, endpoint_id=endpoint_id),
-                   _("已更换签名密钥，请同步更新接收方的验签密钥。"))
-    return redirect("member:webhooks")
+# What the buttons beside an endpoint do: one service each, and what to say when it worked.
+ENDPOINT_ACTIONS = {
+    "resume": (lambda by, pk: webhooks.set_endpoint_active(by=by, endpoint_id=pk, active=True),
+               gettext_lazy("已启用该接收地址。")),
+    "pause": (lambda by, pk: webhooks.set_endpoint_active(by=by, endpoint_id=pk, active=False),
+              gettext_lazy("已暂停该接收地址，暂停期间的事件不会发送。")),
+    "rotate": (lambda by, pk: webhooks.rotate_secret(by=by, endpoint_id=pk),
+               gettext_lazy("已更换签名密钥，请同步更新接收方的验签密钥。")),
+    "remove": (lambda by, pk: webhooks.remove_endpoint(by=by, endpoint_id=pk),
+               gettext_lazy("已删除该接收地址及其投递记录。")),
+    "test": (lambda by, pk: webhooks.send_test(by=by, endpoint_id=pk),
+             gettext_lazy("测试消息已排队发送，结果见下方投递记录。")),
+}
 
 
 @require_POST
 @member_page(main_only=True)
-def webhook_endpoint_remove(request, endpoint_id):
-    run_and_report(request, lambda: webhooks.remove_endpoint(by=request.user, endpoint_id=endpoint_id),
-                   _("已删除该接收地址及其投递记录。"))
-    return redirect("member:webhooks")
-
-
-@require_POST
-@member_page(main_only=True)
-def webhook_endpoint_test(request, endpoint_id):
-    run_and_report(request, lambda: webhooks.send_test(by=request.user, endpoint_id=endpoint_id),
-                   _("测试消息已排队发送，结果见下方投递记录。"))
+def webhook_endpoint_action(request, endpoint_id, action):
+    """Another company's endpoint is "not found" to the service, and said so."""
+    if action not in ENDPOINT_ACTIONS:
+        raise Http404
+    service, success = ENDPOINT_ACTIONS[action]
+    run_and_report(request, lambda: service(request.user, endpoint_id), success)
     return redirect("member:webhooks")
 
 

@@ -160,14 +160,19 @@ def test_the_member_page_manages_endpoints_and_shows_the_log(client, seller, buy
     bad = client.post(reverse("member:webhooks"), {"url": "not a url", "events": ["order.placed"]})
     assert bad.status_code == 200 and "请填写完整的接收地址" in bad.content.decode()
     old_secret = endpoint.secret
-    client.post(reverse("member:webhook-rotate", args=[endpoint.pk]))
+    client.post(reverse("member:webhook-action", args=[endpoint.pk, "rotate"]))
     endpoint.refresh_from_db()
     assert endpoint.secret != old_secret and endpoint.secret in client.get(reverse("member:webhooks")).content.decode()
 
+    client.post(reverse("member:webhook-action", args=[endpoint.pk, "pause"]))
+    endpoint.refresh_from_db()
+    assert not endpoint.is_active
+    assert client.post(reverse("member:webhook-action", args=[endpoint.pk, "explode"])).status_code == 404
+
     others = _endpoint(buyer, "https://buyer.example.cn/hooks")
-    client.post(reverse("member:webhook-remove", args=[others.pk]))
+    client.post(reverse("member:webhook-action", args=[others.pk, "remove"]))
     assert WebhookEndpoint.objects.filter(pk=others.pk).exists()
-    client.post(reverse("member:webhook-remove", args=[endpoint.pk]))
+    client.post(reverse("member:webhook-action", args=[endpoint.pk, "remove"]))
     assert not WebhookEndpoint.objects.filter(pk=endpoint.pk).exists()
 
 
