@@ -56,3 +56,10 @@ register_schedule(
     crontab={"minute": "*"},
     description=_("每分钟重试到期的 Webhook 投递"),
 )
+
+register_schedule(
+    name="core.purge_old_webhook_deliveries",
+    task="core.tasks.purge_old_webhook_deliveries",
+    crontab={"minute": "27", "hour": "3"},
+    description=_("每天清理 30 天前的 Webhook 投递记录"),
+)

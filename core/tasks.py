@@ -33,3 +33,10 @@ def retry_due_webhook_deliveries():
     from core.webhooks import retry_due_deliveries
 
     return retry_due_deliveries()
+
+
+@shared_task
+def purge_old_webhook_deliveries():
+    from core.webhooks import purge_old_deliveries
+
+    return purge_old_deliveries()

@@ -15,7 +15,7 @@ is written with it, and once the transaction commits a task POSTs it:
 
 A 2xx answer within 10 seconds delivers it. Anything else is retried after 1 minute, 5 minutes,
 30 minutes, 2 hours and 12 hours (`retry_due_deliveries` runs every minute); then the delivery has
-failed, and the member centre's delivery log offers to send it again.
+failed, and the member centre's delivery log (kept 30 days) offers to send it again.
 """
 
 import hashlib
@@ -283,3 +283,14 @@ def retry_due_deliveries(*, now=None, limit=500) -> int:
     for delivery_id in due:
         _send_later(delivery_id)
     return len(due)
+
+
+KEEP_LOG = timedelta(days=30)
+
+
+def purge_old_deliveries(*, now=None) -> int:
+    """The daily job: the delivery log keeps 30 days of finished deliveries."""
+    now = now or timezone.now()
+    deleted, _by_model = WebhookDelivery.objects.filter(created_at__lt=now - KEEP_LOG).exclude(
+        status=D.PENDING).delete()
+    return deleted

@@ -179,3 +179,14 @@ def test_the_member_page_manages_endpoints_and_shows_the_log(client, seller, buy
 def test_sub_accounts_cannot_open_the_webhook_page(client, seller):
     client.force_login(factories.sub_account(seller, []))
     assert client.get(reverse("member:webhooks")).status_code in (302, 403)
+
+
+def test_the_delivery_log_keeps_thirty_days_of_finished_deliveries(seller):
+    endpoint = _endpoint(seller, "https://erp.example.cn/hooks")
+    old, pending, recent = (webhooks.send_test(by=factories.main_user_of(seller), endpoint_id=endpoint.pk)
+                            for _ in range(3))
+    WebhookDelivery.objects.filter(pk__in=[old.pk, pending.pk]).update(created_at=timezone.now() - timedelta(days=31))
+    WebhookDelivery.objects.filter(pk__in=[old.pk, recent.pk]).update(status=D.DELIVERED)
+
+    assert webhooks.purge_old_deliveries() == 1
+    assert set(WebhookDelivery.objects.values_list("pk", flat=True)) == {pending.pk, recent.pk}
