@@ -190,3 +190,35 @@ def test_the_delivery_log_keeps_thirty_days_of_finished_deliveries(seller):
 
     assert webhooks.purge_old_deliveries() == 1
     assert set(WebhookDelivery.objects.values_list("pk", flat=True)) == {pending.pk, recent.pk}
+
+
+def test_a_partner_system_manages_endpoints_and_reads_the_log_over_the_api(seller, buyer):
+    from rest_framework.test import APIClient
+
+    from core import apikeys
+
+    def api_for(user, company):
+        _key, raw = apikeys.issue_api_key(company=company, created_by=user, name="erp", scopes=["fulfilment"])
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw}")
+        return client
+
+    api = api_for(factories.main_user_of(seller), seller)
+    created = api.post("/api/v1/webhooks/", {"url": "https://erp.example.cn/hooks", "events": ["order.placed"]},
+                       format="json")
+    assert created.status_code == 201 and created.json()["secret"].startswith("whsec_")
+    endpoint_id = created.json()["id"]
+    assert api.post("/api/v1/webhooks/", {"url": "https://erp.example.cn/x", "events": ["nope"]},
+                    format="json").status_code == 400
+    product = stocked(seller, "10", price="100.00")
+    order_services.place_orders(by=factories.main_user_of(buyer), items=[(product.pk, "1")])
+    log = api.get("/api/v1/webhooks/deliveries/", {"status": "pending"}).json()["results"]
+    assert [row["event"] for row in log] == ["order.placed"] and log[0]["payload"]["data"]["total"] == "100.00"
+
+    paused = api.patch(f"/api/v1/webhooks/{endpoint_id}/", {"is_active": False}, format="json")
+    assert paused.status_code == 200 and paused.json()["is_active"] is False
+    assert api_for(factories.main_user_of(buyer), buyer).delete(f"/api/v1/webhooks/{endpoint_id}/").status_code == 404
+    sub = factories.sub_account(seller, ["fulfilment"])
+    assert api_for(sub, seller).get("/api/v1/webhooks/").status_code == 403
+    assert api.delete(f"/api/v1/webhooks/{endpoint_id}/").status_code == 204
+    assert api.get("/api/v1/webhooks/").json() == []
