@@ -31,14 +31,7 @@ from core import apikeys
 from core.backoffice import audit_csv_response
 from core.context import client_ip
 from core.errors import BusinessRuleError
-
-
-def _apply_errors(form, error):
-    """Show a service's refusal on the form: field errors where it names fields."""
-    for field, message in (error.details or {}).items():
-        form.add_error(field if field in form.fields else None, message)
-    if not error.details or not set(error.details) & set(form.fields):
-        form.add_error(None, error.message)
+from core.flash import show_refusal_on_form
 
 
 @login_required
@@ -80,7 +73,7 @@ def verification(request):
                 services.apply_for_verification(user=request.user, details=form.details(),
                                                 documents=form.documents())
             except BusinessRuleError as error:
-                _apply_errors(form, error)
+                show_refusal_on_form(form, error)
             else:
                 messages.success(request, _("认证申请已提交，平台将在 1–3 个工作日内完成审核。"))
                 return redirect("member:verification")
@@ -106,7 +99,7 @@ def company_change(request):
                 services.request_company_change(user=request.user, changes=form.changes(),
                                                 documents={"business_licence": [form.cleaned_data["business_licence"]]})
             except BusinessRuleError as error:
-                _apply_errors(form, error)
+                show_refusal_on_form(form, error)
             else:
                 messages.success(request, _("变更申请已提交。审核期间不能下单或接单。"))
                 return redirect("member:company-change")
@@ -145,7 +138,7 @@ def sub_accounts(request):
                 password=data["password"] if data["how"] == "password" else None,
             )
         except BusinessRuleError as error:
-            _apply_errors(form, error)
+            show_refusal_on_form(form, error)
         else:
             messages.success(request, _("子账号已创建。") if data["how"] == "password"
                              else _("子账号已创建，邀请邮件已发送到 %(email)s。") % {"email": data["email"]})
@@ -170,7 +163,7 @@ def sub_account_detail(request, membership_id):
                                         permissions=form.cleaned_data["permissions"],
                                         job_title=form.cleaned_data["job_title"])
         except BusinessRuleError as error:
-            _apply_errors(form, error)
+            show_refusal_on_form(form, error)
         else:
             messages.success(request, _("权限已更新。"))
             return redirect("member:sub-account", membership_id=membership.pk)
@@ -225,7 +218,7 @@ def freeze(request):
             services.freeze_company(company=company, by=request.user, channel=FreezeRecord.Channel.SELF_SERVICE,
                                     reason=form.cleaned_data["reason"], password=form.cleaned_data["password"])
         except BusinessRuleError as error:
-            _apply_errors(form, error)
+            show_refusal_on_form(form, error)
         else:
             return redirect("member:frozen")
     return render(request, "member/freeze.html", {"company": company, "form": form})
@@ -244,7 +237,7 @@ def frozen(request):
         try:
             services.request_unfreeze(by=request.user, note=form.cleaned_data["note"])
         except BusinessRuleError as error:
-            _apply_errors(form, error)
+            show_refusal_on_form(form, error)
         else:
             messages.success(request, _("解冻申请已提交，平台审核后会通知您。"))
             return redirect("member:frozen")
@@ -260,7 +253,7 @@ def deregister(request):
         try:
             services.deregister_company(by=request.user, password=form.cleaned_data["password"])
         except BusinessRuleError as error:
-            _apply_errors(form, error)
+            show_refusal_on_form(form, error)
         else:
             logout(request)
             return render(request, "member/deregistered.html", {"company_name": company.name})
@@ -337,7 +330,7 @@ def mobile_password_reset_confirm(request):
             mobile_reset.reset_password(mobile=mobile, code=form.cleaned_data["code"],
                                         password=form.cleaned_data["password1"])
         except BusinessRuleError as error:
-            _apply_errors(form, error)
+            show_refusal_on_form(form, error)
         except ValidationError as error:  # the password validators
             form.add_error("password1", error)
         else:

@@ -19,3 +19,12 @@ def run_and_report(request, action, success, *, details=False):
         return None
     messages.success(request, success(result) if callable(success) else success)
     return result
+
+
+def show_refusal_on_form(form, error):
+    """Show a service's refusal on the form: under the fields it names (details for other names at
+    the top), and its message at the top when it names none of the form's fields."""
+    for field, message in (error.details or {}).items():
+        form.add_error(field if field in form.fields else None, message)
+    if not error.details or not set(error.details) & set(form.fields):
+        form.add_error(None, error.message)

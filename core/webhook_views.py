@@ -18,7 +18,7 @@ from core import webhooks
 from core.api.permissions import IsCompanyMember
 from core.api.views import ApiListView, ApiView
 from core.errors import BusinessRuleError
-from core.flash import run_and_report
+from core.flash import run_and_report, show_refusal_on_form
 from core.models import WebhookDelivery, WebhookEndpoint
 
 
@@ -37,20 +37,14 @@ def webhook_endpoints(request):
         try:
             webhooks.add_endpoint(by=request.user, url=form.cleaned_data["url"], events=form.cleaned_data["events"])
         except BusinessRuleError as error:
-            for field, message in error.details.items():
-                form.add_error(field if field in form.fields else None, message)
-            if not error.details:
-                form.add_error(None, error.message)
+            show_refusal_on_form(form, error)
         else:
             return redirect("member:webhooks")
-    status = request.GET.get("status", "")
-    deliveries = webhooks.deliveries_of(company)
-    if status in WebhookDelivery.Status.values:
-        deliveries = deliveries.filter(status=status)
+    shown = request.GET.get("status", "")
     return render(request, "member/webhooks.html", {
-        "form": form, "endpoints": webhooks.endpoints_of(company), "events": webhooks.EVENTS,
-        "deliveries": Paginator(deliveries, 30).get_page(request.GET.get("page")),
-        "statuses": WebhookDelivery.Status.choices, "status": status,
+        "form": form, "endpoints": webhooks.endpoints_of(company),
+        "deliveries": Paginator(webhooks.deliveries_of(company, status=shown), 30).get_page(request.GET.get("page")),
+        "statuses": WebhookDelivery.Status.choices, "status": shown,
     })
 
 
@@ -162,6 +156,4 @@ class WebhookDeliveryListView(ApiListView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return WebhookDelivery.objects.none()
-        deliveries = webhooks.deliveries_of(_main_company(self.request))
-        wanted = self.request.query_params.get("status", "")
-        return deliveries.filter(status=wanted) if wanted in WebhookDelivery.Status.values else deliveries
+        return webhooks.deliveries_of(_main_company(self.request), status=self.request.query_params.get("status", ""))

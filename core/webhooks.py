@@ -20,6 +20,7 @@ failed, and the member centre's delivery log (kept 30 days) offers to send it ag
 
 import hashlib
 import hmac
+import http.client
 import ipaddress
 import json
 import secrets
@@ -67,8 +68,10 @@ def endpoints_of(company):
     return WebhookEndpoint.objects.filter(company=company)
 
 
-def deliveries_of(company):
-    return WebhookDelivery.objects.filter(endpoint__company=company).select_related("endpoint")
+def deliveries_of(company, *, status=""):
+    """The company's delivery log, newest first; only one status when `status` is one."""
+    deliveries = WebhookDelivery.objects.filter(endpoint__company=company).select_related("endpoint")
+    return deliveries.filter(status=status) if status in D.values else deliveries
 
 
 def _endpoint_of(by, endpoint_id) -> WebhookEndpoint:
@@ -253,7 +256,7 @@ def deliver(*, delivery_id) -> WebhookDelivery:
             code = response.status
     except urllib.error.HTTPError as answer:
         code, error = answer.code, f"HTTP {answer.code}"
-    except (OSError, ValueError) as failure:
+    except (OSError, ValueError, http.client.HTTPException) as failure:  # unreachable, or not speaking HTTP
         error = str(failure) or type(failure).__name__
     return _record_attempt(delivery.pk, code=code, error=error)
 

@@ -378,7 +378,7 @@ def submit_case(*, by, claims, desired_outcome, description, documents=()) -> De
         due_date = parse_date(row.get("due_date"), f"claims-{index}-due_date")
         obligation = _linked_obligation(row.get("obligation"), index, applicant=applicant, company=company, role=role,
                                         amount=amount)
-        if obligation is not None and any(row["obligation"] == obligation for row in resolved):
+        if obligation is not None and any(earlier["obligation"] == obligation for earlier in resolved):
             raise _invalid(f"claims-{index}-obligation", _("第 %(n)s 行：同一笔登记的债务只能关联一次。") % {
                 "n": index + 1}, "obligation_in_case")
         resolved.append({"company": company, "name": name, "credit_code": code, "role": role, "amount": amount,
@@ -829,6 +829,14 @@ def _may_record_payment(by, case, claim):
     return True
 
 
+def _settle_claim(claim, amount, *, by, reason):
+    """What the case recovered on a claim (a payment, goods received): the claim's settled amount
+    grows, and the registered obligation it names, if any, shrinks by as much."""
+    CaseClaim.objects.filter(pk=claim.pk).update(settled_amount=F("settled_amount") + amount)
+    if claim.obligation_id:
+        recover_through_case(obligation_id=claim.obligation_id, amount=amount, by=by, reason=reason)
+
+
 @transaction.atomic
 def record_instalment_payment(*, by, instalment_id, amount, paid_on, note="") -> InstalmentPayment:
     """Finance staff (or the creditor party) record a payment against an instalment of an active
@@ -863,10 +871,7 @@ def record_instalment_payment(*, by, instalment_id, amount, paid_on, note="") ->
         instalment.status, instalment.paid_on = I.PAID, paid_on
         fields += ["status", "paid_on"]
     instalment.save(update_fields=fields)
-    CaseClaim.objects.filter(pk=claim.pk).update(settled_amount=F("settled_amount") + amount)
-    if claim.obligation_id:
-        recover_through_case(obligation_id=claim.obligation_id, amount=amount, by=by, reason=_(
-            "案件 %(case)s 分期还款") % {"case": case.number})
+    _settle_claim(claim, amount, by=by, reason=_("案件 %(case)s 分期还款") % {"case": case.number})
     _record(actor=by, action="debt.instalment.payment", case=case, after=str(amount),
             data={"plan": plan.pk, "instalment": instalment.pk, "sequence": instalment.sequence,
                   "paid_on": paid_on.isoformat(), "by_creditor": by_creditor})
@@ -1103,10 +1108,7 @@ def sync_goods_settlement(*, settlement_id) -> GoodsSettlement:
     if order_status in (OS.RECEIVED, OS.COMPLETED):
         claim = CaseClaim.objects.select_for_update().get(pk=settlement.claim_id)
         settled = min(settlement.agreed_total, claim.outstanding)
-        CaseClaim.objects.filter(pk=claim.pk).update(settled_amount=F("settled_amount") + settled)
-        if claim.obligation_id:
-            recover_through_case(obligation_id=claim.obligation_id, amount=settled, by=None, reason=_(
-                "案件 %(case)s 以货抵债") % {"case": case.number})
+        _settle_claim(claim, settled, by=None, reason=_("案件 %(case)s 以货抵债") % {"case": case.number})
         _settlement_status(settlement, GS.SETTLED, by=None, case=case,
                            reason=_("订单 %(order)s 已签收") % {"order": settlement.order.number})
         _notify_parties(case, key=f"goods-settled:{settlement.pk}",

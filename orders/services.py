@@ -423,7 +423,8 @@ def place_orders(*, by, items=None, buyer_note="", payment_method=Order.PaymentM
         CartItem.objects.filter(user=by, product_id__in=list(quantities)).delete()
 
     for order in orders:
-        _remember_lines(order, [line for line in lines if line.order is order])
+        # Handed back with their lines in memory: callers answer from them without a query.
+        rows.remember_related(order, "lines", [line for line in lines if line.order is order])
     audit.record_many([
         {"actor": by, "action": "order.place", "subject": order, "company": buyer, "after": str(order.total),
          "data": {"number": order.number, "seller": order.seller_id, "payment_method": payment_method}}
@@ -522,13 +523,6 @@ def reject_order(*, by, order_id, reason) -> Order:
     order = _cancel(order, by=by, reason=_("主账号审批未通过：%(reason)s") % {"reason": reason})
     _notify_placer(order, title=_("订单 %(number)s 未通过主账号审批") % {"number": order.number}, body=reason)
     return order
-
-
-def _remember_lines(order, lines):
-    """Hand the order back with its lines loaded, as prefetch_related would (callers answer from it)."""
-    queryset = order.lines.all()
-    queryset._result_cache, queryset._prefetch_done = lines, True
-    order._prefetched_objects_cache = {"lines": queryset}
 
 
 @dataclass(frozen=True)

@@ -85,6 +85,11 @@ def begin(request):
     raise IdempotentReplay(existing.status_code, existing.response_body)
 
 
+# Every answered POST runs it: prepared once per database session (core.rows).
+_STORE_ANSWER = (f'UPDATE "{IdempotencyRecord._meta.db_table}" '  # noqa: S608
+                 'SET "status_code" = %s, "response_body" = %s WHERE "id" = %s')
+
+
 def finish(record, response):
     """Keep the answer for replay; forget the key after a server error so a retry can run."""
     if response.status_code >= 500:
@@ -94,10 +99,6 @@ def finish(record, response):
         getattr(response, "data", None), connection)
     rows.execute(_STORE_ANSWER, [response.status_code, body, record.pk], prepared="tp_idempotency_answer")
 
-
-# Every answered POST runs it: prepared once per database session (core.rows).
-_STORE_ANSWER = (f'UPDATE "{IdempotencyRecord._meta.db_table}" '  # noqa: S608
-                 'SET "status_code" = %s, "response_body" = %s WHERE "id" = %s')
 
 
 class IdempotentMixin:

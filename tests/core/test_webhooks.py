@@ -122,6 +122,29 @@ def test_an_unreachable_receiver_is_recorded_not_raised(seller, django_capture_o
     assert delivery.status == D.PENDING and delivery.attempts == 1 and delivery.last_error
 
 
+def test_a_receiver_that_does_not_speak_http_is_recorded_and_retried(seller, django_capture_on_commit_callbacks):
+    import socket
+
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def answer_garbage():
+        connection, _address = listener.accept()
+        with connection:
+            connection.recv(65536)
+            connection.sendall(b"garbage\r\n\r\n")
+
+    thread = threading.Thread(target=answer_garbage, daemon=True)
+    thread.start()
+    endpoint = _endpoint(seller, f"http://127.0.0.1:{listener.getsockname()[1]}/hooks")
+    with django_capture_on_commit_callbacks(execute=True):
+        delivery = webhooks.send_test(by=factories.main_user_of(seller), endpoint_id=endpoint.pk)
+    thread.join(5)
+    listener.close()
+    delivery.refresh_from_db()
+    assert delivery.status == D.PENDING and delivery.attempts == 1 and delivery.last_error
+    assert delivery.next_attempt_at - timezone.now() <= webhooks.RETRY_AFTER[0]
+
+
 def test_endpoints_need_the_main_account_an_http_url_and_known_events(seller, settings):
     with pytest.raises(BusinessRuleError) as refused:
         _endpoint(seller, "ftp://erp.example.cn/")

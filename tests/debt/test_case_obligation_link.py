@@ -106,3 +106,26 @@ def test_a_partner_names_the_obligation_over_the_api(parties):
         "desired_outcome": "full_payment", "description": "逾期货款"}, format="json")
     assert response.status_code == 201, response.content
     assert response.json()["claims"][0]["obligation"] == obligation.pk
+
+
+def test_goods_received_through_the_case_come_off_the_obligation_once(parties):
+    from orders import shipping
+
+    applicant, debtor = parties
+    obligation = owes(debtor, applicant, "100000.00")
+    board = factories.stock(factories.product(seller=debtor, title="350g 灰底白板", price="5000.00"), "100")
+    case = _submit(applicant, debtor, obligation, amount="100000.00")
+    staff = legal()
+    to_plan_design(case, staff)
+    settlement = cases.propose_goods_settlement(by=staff, case_id=case.pk, claim_id=claim_of(case).pk,
+                                                lines=[(board.pk, "10", "4500")])
+    to_execution(case, staff, [applicant, debtor])
+    settlement = cases.place_goods_order(by=main(applicant), settlement_id=settlement.pk)
+    shipping.ship_order(by=main(debtor), order_id=settlement.order_id, carrier="sf")
+    shipping.confirm_receipt(by=main(applicant), order_id=settlement.order_id)
+
+    cases.sync_goods_settlements()
+    cases.sync_goods_settlements()
+
+    obligation.refresh_from_db()
+    assert (obligation.status, obligation.outstanding) == (Obligation.Status.CONFIRMED, Decimal("55000.00"))
